@@ -1,5 +1,5 @@
 # Turns each .lua file in IN into `const char kefu_lua_<name>[]` in OUT.
-set(body "/* Generated from lua/*.lua by cmake/embed.cmake. Do not edit. */\n")
+set(body "/* Generated from the .lua files by cmake/embed.cmake. Do not edit. */\n")
 foreach(f ${IN})
   get_filename_component(name ${f} NAME_WE)
   file(READ ${f} hex HEX)

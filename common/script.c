@@ -1,0 +1,173 @@
+/*
+ * script.c - store scripts and Redis calls made on behalf of a call.
+ *
+ * Every store script is wrapped in the same prelude and epilogue, which give
+ * the body its globals and helpers and make idempotency part of the very
+ * script that makes the change: the key's record is checked before the body
+ * runs and written in the same atomic step as the body's effect.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "runtime.h"
+#include "sha.h"
+
+static const char prelude[] =
+    "local NS, IDEM, FP, NOW_MS, ACTOR = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]\n"
+    "local function ok(json) return {'ok', json} end\n"
+    "local function err(status, message, field) return {'err', status, message, field or ''} end\n"
+    "if IDEM ~= '' then\n"
+    "  local prev = redis.call('GET', IDEM)\n"
+    "  if prev then\n"
+    "    local nl = string.find(prev, '\\n', 1, true)\n"
+    "    if string.sub(prev, 1, nl - 1) == FP then return {'ok', string.sub(prev, nl + 1), 'replay'} end\n"
+    "    return err('FAILED_PRECONDITION', 'idempotency key reused with different params', "
+    "'meta.idempotency_key')\n"
+    "  end\n"
+    "end\n"
+    "local A = {}\n"
+    "for i = 6, #ARGV do A[i - 5] = ARGV[i] end\n"
+    "local function body(KEYS, ARGV)\n";
+
+static const char epilogue[] =
+    "\nend\n"
+    "local r = body(KEYS, A)\n"
+    "if r[1] == 'ok' and IDEM ~= '' then\n"
+    "  redis.call('SET', IDEM, FP .. '\\n' .. r[2], 'PX', 86400000)\n"
+    "end\n"
+    "return r\n";
+
+char *kefu_script_wrap(const char *body)
+{
+    size_t n = sizeof(prelude) + strlen(body) + sizeof(epilogue);
+    char *src = malloc(n);
+
+    if (src)
+        snprintf(src, n, "%s%s%s", prelude, body, epilogue);
+    return src;
+}
+
+void kefu_script_init(kefu_service *svc, kefu_script *s, const char *name, const char *body)
+{
+    s->rs.name = name;
+    s->rs.source = kefu_script_wrap(body);
+    if (!s->rs.source) {
+        kefu_log(KEFU_LOG_ERROR, "out of memory loading script", "script", name, NULL);
+        abort();
+    }
+    kefu_redis_add_script(svc->redis, &s->rs);
+}
+
+void kefu_script_free(kefu_script *s)
+{
+    free(s->rs.source);
+    s->rs.source = NULL;
+}
+
+/* A Redis reply for call `arg`, if the call is still waiting for it. */
+static void on_call_reply(redisReply *reply, const kefu_error *err, void *arg, uint64_t tag)
+{
+    kefu_call *call = arg;
+    kefu_call_redis_cb cb = call->redis_cb;
+
+    if (call->gen != tag || call->state != CALL_ACTIVE)
+        return; /* answered already (deadline) */
+    if (!reply) {
+        kefu_call_reply_err(call, err);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        kefu_log(KEFU_LOG_ERROR, "redis command failed", "method", call->method->name, "error",
+                 reply->str, NULL);
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "storage error");
+        return;
+    }
+    cb(call, reply, call->cb_arg);
+}
+
+void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc,
+                     const char **argv, const size_t *argvlen)
+{
+    call->redis_cb = cb;
+    call->cb_arg = arg;
+    if (kefu_redis_command(call->svc->redis, on_call_reply, call, call->gen, argc, argv,
+                           argvlen) != KEFU_STATUS_OK)
+        kefu_call_reply_error(call, KEFU_STATUS_UNAVAILABLE, NULL, "redis unavailable: %s",
+                              kefu_redis_status(call->svc->redis));
+}
+
+/* The script's {'ok', json[, 'replay']} or {'err', status, message, field}. */
+static void on_eval(kefu_call *call, redisReply *reply, void *arg)
+{
+    kefu_error err;
+    kefu_status st;
+
+    (void)arg;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_STRING)
+        goto bad;
+    if (strcmp(reply->element[0]->str, "ok") == 0) {
+        if (call->eval_cb)
+            call->eval_cb(call, reply->element[1]->str, reply->element[1]->len, call->cb_arg);
+        else
+            kefu_call_reply_json(call, reply->element[1]->str, reply->element[1]->len);
+        return;
+    }
+    if (strcmp(reply->element[0]->str, "err") != 0 || reply->elements < 4 ||
+        !kefu_status_from_name(reply->element[1]->str, &st))
+        goto bad;
+    kefu_error_set(&err, st, reply->element[3]->type == REDIS_REPLY_STRING
+                                 ? reply->element[3]->str
+                                 : NULL,
+                   "%s", reply->element[2]->type == REDIS_REPLY_STRING ? reply->element[2]->str
+                                                                         : "");
+    kefu_call_reply_err(call, &err);
+    return;
+bad:
+    kefu_log(KEFU_LOG_ERROR, "store script returned an unexpected reply", "method",
+             call->method->name, NULL);
+    kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "storage error");
+}
+
+void kefu_call_eval(kefu_call *call, const kefu_script *s, int nargs, const char **args,
+                    const size_t *arglens, kefu_call_eval_cb on_ok, void *arg)
+{
+    kefu_service *svc = call->svc;
+    const char *argv[64];
+    size_t lens[64];
+    char idem[300] = "", fp[41] = "", now[24];
+    int n = 0;
+
+    if (nargs + 8 > 64) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
+        return;
+    }
+    if (call->idem_key) {
+        char *canon = kefu_json_canonical(call->params);
+        if (!canon) {
+            kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
+            return;
+        }
+        kefu_sha1_hex(canon, strlen(canon), fp);
+        cJSON_free(canon);
+        snprintf(idem, sizeof(idem), "%s:idem:%s:%s", svc->cfg.ns, call->method->name,
+                 call->idem_key);
+    }
+    snprintf(now, sizeof(now), "%lld", (long long)call->now);
+    argv[n] = "EVALSHA", lens[n++] = 7;
+    argv[n] = s->rs.sha, lens[n++] = 40;
+    argv[n] = "0", lens[n++] = 1;
+    argv[n] = svc->cfg.ns, lens[n++] = strlen(svc->cfg.ns);
+    argv[n] = idem, lens[n++] = strlen(idem);
+    argv[n] = fp, lens[n++] = strlen(fp);
+    argv[n] = now, lens[n++] = strlen(now);
+    argv[n] = call->principal->name, lens[n++] = strlen(call->principal->name);
+    for (int i = 0; i < nargs; i++)
+        argv[n] = args[i], lens[n++] = arglens ? arglens[i] : strlen(args[i]);
+    call->eval_cb = on_ok;
+    kefu_call_redis(call, on_eval, arg, n, argv, lens);
+}

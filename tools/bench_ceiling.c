@@ -1,0 +1,78 @@
+/*
+ * bench_ceiling.c - the Redis command that does, alone, the storage work of
+ * one call of a method. kefu-bench runs it at the same concurrency as the
+ * service and prints the service's calls/s as a fraction of it.
+ *
+ * Adding a method is one row in ceiling_table and one function that fills
+ * `out` (label and arguments, loading any script through `setup`).
+ *
+ * `params` is the --params text as the user gave it, "{{n}}" placeholders
+ * included. kefu-bench replaces "{{n}}" in every argument on each call, as it
+ * does in the request sent to the service, so an argument built from params
+ * stays unique per call when the request does.
+ */
+#include "bench_ceiling.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef int (*ceiling_fn)(const char *params, const char *ns, redisContext *setup,
+                          kefu_bench_ceiling *out);
+
+/* Appends one argument (copied). Returns -1 when out of room or memory. */
+static int ceiling_arg(kefu_bench_ceiling *c, const char *s, size_t len)
+{
+    if (c->argc >= KEFU_BENCH_MAX_ARGS)
+        return -1;
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    c->argv[c->argc] = copy;
+    c->argvlen[c->argc] = len;
+    c->argc++;
+    return 0;
+}
+
+/* sys.Health answers from one Redis round trip: PING. */
+static int ceiling_health(const char *params, const char *ns, redisContext *setup,
+                          kefu_bench_ceiling *out)
+{
+    (void)params;
+    (void)ns;
+    (void)setup;
+    out->label = "redis PING";
+    return ceiling_arg(out, "PING", 4);
+}
+
+static const struct {
+    const char *method;
+    ceiling_fn prepare;
+} ceiling_table[] = {
+    {"sys.Health", ceiling_health},
+    {NULL, NULL},
+};
+
+int kefu_bench_ceiling_prepare(const char *method, const char *params, const char *ns,
+                               redisContext *setup, kefu_bench_ceiling *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; ceiling_table[i].method != NULL; i++) {
+        if (strcmp(ceiling_table[i].method, method) != 0)
+            continue;
+        if (ceiling_table[i].prepare(params, ns, setup, out) != 0) {
+            kefu_bench_ceiling_free(out);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+void kefu_bench_ceiling_free(kefu_bench_ceiling *c)
+{
+    for (int i = 0; i < c->argc; i++)
+        free(c->argv[i]);
+    memset(c, 0, sizeof(*c));
+}
