@@ -1,0 +1,294 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+
+void kh_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+int kh_free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+    if (fd < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+/* fork + exec argv with stdout/stderr to `log` (or /dev/null). */
+static pid_t spawn(char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        setpgid(0, 0);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+    int status;
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        kh_sleep_ms(10);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return 128 + SIGKILL;
+}
+
+char *kh_redis_cli(const kh_redis *r, const char *args)
+{
+    char cmd[1024], *out = malloc(65536);
+    size_t n = 0;
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), "redis-cli -p %d %s 2>&1", r->port, args);
+    p = popen(cmd, "r");
+    if (!p || !out) {
+        free(out);
+        if (p)
+            pclose(p);
+        return NULL;
+    }
+    n = fread(out, 1, 65535, p);
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+static bool redis_launch(kh_redis *r)
+{
+    char port[16], log[192];
+    char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
+                    "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                    "--daemonize", "no", NULL};
+
+    snprintf(port, sizeof(port), "%d", r->port);
+    snprintf(log, sizeof(log), "%s/redis.log", r->dir);
+    r->pid = spawn(argv, log);
+    for (int i = 0; i < 300; i++) {
+        char *pong = kh_redis_cli(r, "PING");
+        bool up = pong && strstr(pong, "PONG");
+        free(pong);
+        if (up)
+            return true;
+        kh_sleep_ms(10);
+    }
+    return false;
+}
+
+bool kh_redis_start(kh_redis *r)
+{
+    snprintf(r->dir, sizeof(r->dir), "/tmp/kefu-test-redis-XXXXXX");
+    if (!mkdtemp(r->dir))
+        return false;
+    r->port = kh_free_port();
+    snprintf(r->url, sizeof(r->url), "redis://127.0.0.1:%d/0", r->port);
+    return redis_launch(r);
+}
+
+bool kh_redis_restart(kh_redis *r)
+{
+    return redis_launch(r);
+}
+
+void kh_redis_kill(kh_redis *r)
+{
+    if (r->pid > 0) {
+        kill(r->pid, SIGKILL);
+        waitpid(r->pid, NULL, 0);
+        r->pid = 0;
+    }
+}
+
+void kh_redis_stop(kh_redis *r)
+{
+    char cmd[256];
+
+    if (r->pid > 0) {
+        kill(r->pid, SIGTERM);
+        wait_exit(r->pid, 5000);
+        r->pid = 0;
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", r->dir);
+}
+
+bool kh_service_start(kh_service *s, const char *name, const char *redis_url,
+                      const char *const *extra)
+{
+    char bin[256], *argv[64];
+    const char *wrapper = getenv("KEFU_TEST_WRAPPER");
+    char *wcopy = wrapper ? strdup(wrapper) : NULL, *save = NULL;
+    int n = 0;
+
+    s->name = name;
+    s->port = kh_free_port();
+    snprintf(s->addr, sizeof(s->addr), "tcp://127.0.0.1:%d", s->port);
+    snprintf(s->log, sizeof(s->log), "%s/%s-%d.log", KEFU_TEST_LOG_DIR, name, s->port);
+    snprintf(bin, sizeof(bin), "%s/services/%s/kefu-%s", KEFU_BUILD_DIR, name, name);
+    for (char *t = wcopy ? strtok_r(wcopy, " ", &save) : NULL; t && n < 16;
+         t = strtok_r(NULL, " ", &save))
+        argv[n++] = t;
+    argv[n++] = bin;
+    argv[n++] = "--listen";
+    argv[n++] = s->addr;
+    argv[n++] = "--redis";
+    argv[n++] = (char *)redis_url;
+    argv[n++] = "--redis-timeout-ms";
+    argv[n++] = "1000";
+    for (int i = 0; extra && extra[i] && n < 62; i++)
+        argv[n++] = (char *)extra[i];
+    argv[n] = NULL;
+    s->pid = spawn(argv, s->log);
+    free(wcopy);
+    /* Valgrind starts slowly: allow it 60 s. */
+    for (int i = 0; i < (wrapper ? 600 : 200); i++) {
+        kefu_call_opts o = {.deadline_ms = 200, .max_attempts = 1};
+        cJSON *r = kh_call(s->addr, "sys.Health", NULL, &o);
+        if (r) {
+            cJSON_Delete(r);
+            return true;
+        }
+        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return false;
+        }
+        kh_sleep_ms(wrapper ? 100 : 20);
+    }
+    return false;
+}
+
+int kh_service_stop(kh_service *s)
+{
+    int rc;
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, SIGTERM);
+    rc = wait_exit(s->pid, getenv("KEFU_TEST_WRAPPER") ? 60000 : 15000);
+    s->pid = 0;
+    if (rc != 0)
+        fprintf(stderr, "  %s exited with %d; log: %s\n", s->name, rc, s->log);
+    return rc;
+}
+
+void kh_service_kill(kh_service *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+        s->pid = 0;
+    }
+}
+
+cJSON *kh_call(const char *addr, const char *method, const char *params_json,
+               const kefu_call_opts *o)
+{
+    kefu_sync_client *c;
+    cJSON *params = NULL, *reply = NULL;
+    kefu_error err;
+    kefu_call_opts def = {.deadline_ms = 5000, .max_attempts = 1};
+
+    if (params_json) {
+        params = kefu_json_parse(params_json, strlen(params_json), KEFU_JSON_MAX_DEPTH, &err);
+        if (!params) {
+            fprintf(stderr, "  test bug: params not JSON: %s\n", err.message);
+            return NULL;
+        }
+    }
+    c = kefu_sync_client_open(addr, &err);
+    if (c) {
+        kefu_sync_client_call(c, method, params, o ? o : &def, &reply, &err);
+        kefu_sync_client_close(c);
+    }
+    cJSON_Delete(params);
+    return reply;
+}
+
+char *kh_call_raw(const char *addr, const void *req, size_t len, int timeout_ms)
+{
+    kefu_sync_client *c;
+    char *reply = NULL;
+    size_t rlen;
+    kefu_error err;
+
+    c = kefu_sync_client_open(addr, &err);
+    if (!c)
+        return NULL;
+    if (kefu_sync_client_raw(c, req, len, timeout_ms, &reply, &rlen, &err) != KEFU_STATUS_OK)
+        reply = NULL;
+    kefu_sync_client_close(c);
+    return reply;
+}
+
+bool kh_ok(const cJSON *reply)
+{
+    return reply && cJSON_IsTrue(kefu_json_get(reply, "ok"));
+}
+
+int kh_code(const cJSON *reply)
+{
+    int64_t code;
+    if (!reply)
+        return -1;
+    if (kh_ok(reply))
+        return 0;
+    return kefu_json_int(kefu_json_get(kefu_json_get(reply, "error"), "code"), &code) ? (int)code
+                                                                                      : -2;
+}
+
+const char *kh_field(const cJSON *reply)
+{
+    return kefu_json_str(kefu_json_get(reply, "error"), "field");
+}
+
+const cJSON *kh_result(const cJSON *reply)
+{
+    return kefu_json_get(reply, "result");
+}
+
+const char *kh_str(const cJSON *reply, const char *path)
+{
+    const cJSON *v = kh_result(reply);
+    char buf[256], *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
+        v = kefu_json_get(v, t);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}

@@ -1,0 +1,73 @@
+/*
+ * harness.h - what integration and fault tests need: a real redis-server on
+ * a free port, real service processes, and calls over real nng sockets.
+ *
+ * Binaries come from the build tree (KEFU_BUILD_DIR, set by CMake). When the
+ * environment has KEFU_TEST_WRAPPER (e.g. "valgrind --error-exitcode=99
+ * --leak-check=full"), services are started under it.
+ */
+#ifndef KEFU_HARNESS_H
+#define KEFU_HARNESS_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "client.h"
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char dir[128];
+    char url[64];
+} kh_redis;
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char addr[64];
+    char log[192];
+    const char *name;
+} kh_service;
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int kh_free_port(void);
+
+/* Starts redis-server (AOF always, in a fresh temp dir) and waits for PING. */
+bool kh_redis_start(kh_redis *r);
+/* Starts it again on the same port and dir (after kill or stop). */
+bool kh_redis_restart(kh_redis *r);
+void kh_redis_kill(kh_redis *r); /* SIGKILL */
+void kh_redis_stop(kh_redis *r); /* SHUTDOWN-like SIGTERM, removes the dir */
+/* Runs a redis-cli command against it; returns its stdout (caller frees). */
+char *kh_redis_cli(const kh_redis *r, const char *args);
+
+/*
+ * Starts build/services/<name>/kefu-<name> listening on a free port with
+ * `--redis <redis_url>` plus `extra` (NULL-terminated, may be NULL), and
+ * waits until sys.Health answers (SERVING or not). False if it did not.
+ */
+bool kh_service_start(kh_service *s, const char *name, const char *redis_url,
+                      const char *const *extra);
+/* SIGTERM and wait; returns the exit status (or 128+signal). */
+int kh_service_stop(kh_service *s);
+void kh_service_kill(kh_service *s); /* SIGKILL */
+
+/* One call; returns the reply envelope (caller deletes) or NULL on no reply. */
+cJSON *kh_call(const char *addr, const char *method, const char *params_json,
+               const kefu_call_opts *o);
+/* Sends raw bytes; returns the raw reply text (caller frees) or NULL. */
+char *kh_call_raw(const char *addr, const void *req, size_t len, int timeout_ms);
+
+/* Helpers on a reply envelope. */
+bool kh_ok(const cJSON *reply);
+int kh_code(const cJSON *reply); /* error code, 0 when ok, -1 when no reply */
+const char *kh_field(const cJSON *reply);
+const cJSON *kh_result(const cJSON *reply);
+/* A string at a dotted path inside the result ("customer.name"). */
+const char *kh_str(const cJSON *reply, const char *path);
+
+/* Sleeps `ms` milliseconds. */
+void kh_sleep_ms(int ms);
+
+#endif
