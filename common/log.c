@@ -88,11 +88,18 @@ static size_t escape(char *out, size_t cap, const char *s)
 
 static size_t prefix(char *line, size_t cap, kefu_log_level level, const char *msg)
 {
+    /* The formatted second is cached: a busy service logs thousands of lines
+     * per second. */
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char when[32];
     struct timespec ts;
-    char when[32], emsg[1024];
+    char emsg[1024];
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    kefu_time_format_rfc3339((kefu_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, 0, when);
+    if (ts.tv_sec != cached_sec) {
+        kefu_time_format_rfc3339((kefu_ms)ts.tv_sec * 1000, 0, when);
+        cached_sec = ts.tv_sec;
+    }
     escape(emsg, sizeof(emsg), msg);
     return (size_t)snprintf(line, cap, "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"%s\",\"msg\":\"%s\"",
                             when, level_names[level], logger.service, emsg);
@@ -166,7 +173,7 @@ void kefu_log_json(kefu_log_level level, const char *msg, const cJSON *fields)
 }
 
 void kefu_log_request(const char *method, const char *id_json, int status, const char *status_name,
-                      double latency_us, const char *trace_id, const char *principal)
+                      long long latency_us, const char *trace_id, const char *principal)
 {
     char line[2048], em[256], et[256], ep[128];
     size_t n;
@@ -180,7 +187,7 @@ void kefu_log_request(const char *method, const char *id_json, int status, const
     escape(ep, sizeof(ep), principal ? principal : "");
     n += (size_t)snprintf(line + n, sizeof(line) - n,
                           ",\"method\":\"%s\",\"id\":%.200s,\"code\":%d,\"status\":\"%s\","
-                          "\"latency_us\":%.0f,\"principal\":\"%s\"",
+                          "\"latency_us\":%lld,\"principal\":\"%s\"",
                           em, id_json ? id_json : "null", status, status_name, latency_us, ep);
     if (trace_id && n < sizeof(line))
         n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"trace_id\":\"%s\"", et);

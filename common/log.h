@@ -1,10 +1,9 @@
 /*
  * log.h - structured logs: one JSON object per line on stderr.
  *
- * Lines are built in a buffer and written when the loop goes idle
- * (kefu_log_flush, called by the runtime once per loop iteration) or when the
- * buffer fills, so per-request access logs cost no syscall each. Warnings and
- * errors are written at once.
+ * Lines are built in a buffer and written every 50 ms (kefu_log_flush, from
+ * the runtime's timer) or when the buffer fills, so per-request access logs
+ * cost no syscall each. Warnings and errors are written at once.
  *
  *   kefu_log(KEFU_LOG_INFO, "redis connected", "addr", "127.0.0.1:6379", NULL);
  *
@@ -34,7 +33,7 @@ void kefu_log(kefu_log_level level, const char *msg, ...) __attribute__((sentine
 void kefu_log_json(kefu_log_level level, const char *msg, const cJSON *fields);
 /* A request line: the fields every access log carries, without cJSON. */
 void kefu_log_request(const char *method, const char *id_json, int status, const char *status_name,
-                      double latency_us, const char *trace_id, const char *principal);
+                      long long latency_us, const char *trace_id, const char *principal);
 void kefu_log_flush(void);
 
 #endif

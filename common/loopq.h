@@ -1,14 +1,17 @@
 /*
  * loopq.h - hand work from nng's threads to the service's libuv loop.
  *
- * Any thread pushes an item; the loop is woken with uv_async_send, which
- * coalesces wake-ups, so the loop drains the whole queue on each wake-up and
- * runs each item's callback on the loop thread, in push order.
+ * Any thread pushes an item; the loop is woken with uv_async_send and drains
+ * the whole queue on each wake-up, running each item's callback on the loop
+ * thread in push order. While the loop is draining it looks again before it
+ * goes back to sleep, so pushers under load need not wake it at all: no
+ * eventfd write and no extra trip through epoll per request.
  */
 #ifndef KEFU_LOOPQ_H
 #define KEFU_LOOPQ_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <uv.h>
 
 typedef struct kefu_loopq_item kefu_loopq_item;
@@ -24,6 +27,8 @@ typedef struct {
     uv_async_t async;
     pthread_mutex_t mtx;
     kefu_loopq_item *head, *tail;
+    bool wake_pending; /* an uv_async_send is on its way */
+    bool draining;     /* the loop is running items and will look again */
 } kefu_loopq;
 
 int kefu_loopq_init(kefu_loopq *q, uv_loop_t *loop);

@@ -24,7 +24,7 @@ static void put_id(kefu_buf *b, const cJSON *id)
     } else {
         double v = id->valuedouble;
         if (v == floor(v) && fabs(v) < 1e15)
-            kefu_buf_printf(b, "%.0f", v);
+            kefu_buf_printf(b, "%lld", (long long)v);
         else
             kefu_buf_printf(b, "%.17g", v);
     }
@@ -68,7 +68,7 @@ void kefu_call_finish(kefu_call *call, kefu_status status)
         put_id(idb, call->id);
         snprintf(idtext, sizeof(idtext), "%s", idb->len < 150 ? kefu_buf_cstr(idb) : "\"(long)\"");
         kefu_log_request(call->method ? call->method->name : "(unknown)", idtext, status,
-                         kefu_status_name(status), (double)latency, call->trace_id,
+                         kefu_status_name(status), (long long)latency, call->trace_id,
                          call->principal ? call->principal->name : NULL);
     }
 

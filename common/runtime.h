@@ -57,7 +57,7 @@ struct kefu_service {
     kefu_loopq queue;
     uv_signal_t sigint, sigterm;
     uv_timer_t drain_timer;
-    uv_check_t flush_check;
+    uv_timer_t flush_timer; /* access logs are written in batches */
     kefu_redis *redis;
     kefu_auth auth;
     kefu_clock clock;

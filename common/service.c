@@ -124,7 +124,7 @@ static void finish_shutdown(kefu_service *svc)
     uv_close((uv_handle_t *)&svc->sigint, on_closed);
     uv_close((uv_handle_t *)&svc->sigterm, on_closed);
     uv_close((uv_handle_t *)&svc->drain_timer, on_closed);
-    uv_close((uv_handle_t *)&svc->flush_check, on_closed);
+    uv_close((uv_handle_t *)&svc->flush_timer, on_closed);
     kefu_log(KEFU_LOG_INFO, "stopped", NULL);
 }
 
@@ -152,9 +152,9 @@ static void on_signal(uv_signal_t *s, int signum)
     uv_timer_start(&svc->drain_timer, on_drain, 0, 10);
 }
 
-static void on_check(uv_check_t *c)
+static void on_flush(uv_timer_t *t)
 {
-    (void)c;
+    (void)t;
     kefu_log_flush();
 }
 
@@ -203,11 +203,11 @@ int kefu_service_main(const kefu_service_def *def, int argc, char **argv)
     uv_signal_init(&svc->loop, &svc->sigint);
     uv_signal_init(&svc->loop, &svc->sigterm);
     uv_timer_init(&svc->loop, &svc->drain_timer);
-    uv_check_init(&svc->loop, &svc->flush_check);
+    uv_timer_init(&svc->loop, &svc->flush_timer);
     svc->sigint.data = svc->sigterm.data = svc->drain_timer.data = svc;
     uv_signal_start(&svc->sigint, on_signal, SIGINT);
     uv_signal_start(&svc->sigterm, on_signal, SIGTERM);
-    uv_check_start(&svc->flush_check, on_check);
+    uv_timer_start(&svc->flush_timer, on_flush, 50, 50);
 
     svc->redis = kefu_redis_new(&svc->loop, svc->cfg.redis_url, svc->cfg.redis_timeout_ms,
                                 &svc->metrics, &err);

@@ -13,8 +13,12 @@
  */
 #include "bench_ceiling.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "complaints.h"
 
 typedef int (*ceiling_fn)(const char *params, const char *ns, redisContext *setup,
                           kefu_bench_ceiling *out);
@@ -46,11 +50,61 @@ static int ceiling_health(const char *params, const char *ns, redisContext *setu
     return ceiling_arg(out, "PING", 4);
 }
 
+/*
+ * complaints.Create is one EVALSHA of the service's own create script (the
+ * same wrapped source the service loads) with the arguments the handler
+ * would pass, built by the same record functions; no idempotency key, like
+ * a benchmark call without --idempotency.
+ */
+static int ceiling_complaints_create(const char *params, const char *ns, redisContext *setup,
+                                     kefu_bench_ceiling *out)
+{
+    kefu_ms now = (kefu_ms)time(NULL) * 1000;
+    int tz = KEFU_DEFAULT_TZ_MINUTES;
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    char *src = kefu_script_wrap(kefu_lua_create), *record = NULL, *history = NULL;
+    char customer[80], year[8], nowtext[24];
+    redisReply *sha = NULL;
+    int rc = -1;
+
+    if (!p || !src)
+        goto out;
+    sha = redisCommand(setup, "SCRIPT LOAD %s", src);
+    if (!sha || sha->type != REDIS_REPLY_STRING)
+        goto out;
+    record = complaints_record_new(p, now, tz);
+    history = complaints_history_entry(now, tz, "create", "bench", NULL, "received", NULL);
+    complaints_customer_key(p, customer, sizeof(customer));
+    snprintf(year, sizeof(year), "%04d", kefu_time_to_date(now, tz).year);
+    snprintf(nowtext, sizeof(nowtext), "%lld", (long long)now);
+    if (!record || !history)
+        goto out;
+    const char *sev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "severity"));
+    const char *args[] = {"EVALSHA", sha->str, "0",     ns,       "",      "",
+                          nowtext,   "bench",  year,    record,   customer,
+                          sev && strcmp(sev, "critical") == 0 ? "1" : "0", history};
+    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+        if (ceiling_arg(out, args[i], strlen(args[i])) != 0)
+            goto out;
+    }
+    out->label = "redis EVALSHA complaints.create";
+    rc = 0;
+out:
+    if (sha)
+        freeReplyObject(sha);
+    cJSON_free(record);
+    cJSON_free(history);
+    free(src);
+    cJSON_Delete(p);
+    return rc;
+}
+
 static const struct {
     const char *method;
     ceiling_fn prepare;
 } ceiling_table[] = {
     {"sys.Health", ceiling_health},
+    {"complaints.Create", ceiling_complaints_create},
     {NULL, NULL},
 };
 

@@ -42,6 +42,9 @@ char *complaints_record_new(const cJSON *params, kefu_ms now, int tz);
 /* The history entry of an action, as JSON text. Caller frees with cJSON_free. */
 char *complaints_history_entry(kefu_ms at, int tz, const char *action, const char *by,
                                const char *from, const char *to, cJSON *details);
+/* The customer id of Create's params as text (the schema allows a string or
+ * an integer): the key of the customer index. */
+void complaints_customer_key(const cJSON *params, char *out, size_t cap);
 /* True when `id` looks like C2026-000001. */
 bool complaints_id_valid(const char *id);
 /* The departments a staff member must belong to, to see this record. */

@@ -8,15 +8,6 @@
 #include "complaints.h"
 #include "json.h"
 
-/* The customer id as text: the schema allows a string or an integer. */
-static void id_text(const cJSON *v, char *out, size_t cap)
-{
-    if (cJSON_IsString(v))
-        snprintf(out, cap, "%s", v->valuestring);
-    else
-        snprintf(out, cap, "%.0f", v->valuedouble);
-}
-
 void complaints_create(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
@@ -34,7 +25,7 @@ void complaints_create(kefu_call *call)
                               "params.received_by.department: not one of your departments");
         return;
     }
-    id_text(kefu_json_get(kefu_json_get(p, "customer"), "id"), customer, sizeof(customer));
+    complaints_customer_key(p, customer, sizeof(customer));
     record = complaints_record_new(p, now, tz);
     details = cJSON_CreateObject();
     cJSON_AddStringToObject(details, "channel", kefu_json_str(p, "channel"));

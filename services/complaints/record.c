@@ -3,6 +3,7 @@
  * Pure: no I/O, no clock; callers pass the instant and zone.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -77,6 +78,19 @@ char *complaints_history_entry(kefu_ms at, int tz, const char *action, const cha
     text = cJSON_PrintUnformatted(e);
     cJSON_Delete(e);
     return text;
+}
+
+void complaints_customer_key(const cJSON *params, char *out, size_t cap)
+{
+    const cJSON *v = kefu_json_get(kefu_json_get(params, "customer"), "id");
+    int64_t n;
+
+    if (cJSON_IsString(v))
+        snprintf(out, cap, "%s", v->valuestring);
+    else if (kefu_json_int(v, &n))
+        snprintf(out, cap, "%lld", (long long)n);
+    else
+        snprintf(out, cap, "%s", "");
 }
 
 bool complaints_id_valid(const char *id)
