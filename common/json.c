@@ -3,15 +3,22 @@
  *
  * cJSON's parser is lenient in ways that matter for bytes off the wire, so
  * kefu_json_parse runs one scanner over the raw buffer first. The scanner
- * refuses what cJSON would let through: invalid UTF-8, NUL bytes, \u0000 and
- * unpaired surrogate escapes, raw control characters in strings, white space
+ * refuses what cJSON would let through: invalid UTF-8, NUL bytes, \u0000,
+ * unpaired surrogate and malformed \u escapes (cJSON reads "\u00zz" as an
+ * empty string), raw control characters in strings, white space
  * other than the four RFC 8259 allows (cJSON skips every byte <= 0x20), a
  * byte order mark, numbers that RFC 8259's grammar refuses but strtod takes
  * ("01", "1.", "-.5"), and nesting deeper than the caller's limit. cJSON then
  * builds the tree, and a walk over it refuses duplicate keys.
+ *
+ * kefu_json_canonical prints numbers itself: cJSON's printer rounds some
+ * large integers, which would give different documents the same text.
  */
 #include "json.h"
 
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +32,12 @@
 
 /* 2^53: from here on, doubles no longer hold every integer. */
 #define INT_LIMIT 9007199254740992.0
+
+/* 2^63: integral doubles below it print exactly through int64_t. */
+#define TWO_POW_63 9223372036854775808.0
+
+/* Room for "%.17g" of any double ("-1.2345678901234567e-308") and a NUL. */
+#define NUMBER_TEXT_MAX 32
 
 typedef struct {
     const unsigned char *s;
@@ -444,38 +457,86 @@ static cJSON *merge_sort(cJSON *head)
 }
 
 /*
- * Sorts the members of every object under `item` by name. cJSON 1.7.15 keeps
- * child->prev pointing at the last element (that is how it appends in O(1)),
- * so the prev links are rebuilt with that invariant.
+ * Exact text for a number. cJSON prints with "%1.15g" and keeps it when it
+ * reads back within a relative DBL_EPSILON, so 9007199254740990 and
+ * 9007199254740991 both print as 9.00719925474099e+15: two different
+ * documents would share one canonical text. Integral values print in full;
+ * others with the fewest digits (15 to 17) that read back to the same double.
+ * Infinity (from "1e400") prints as null, as cJSON does.
  */
-static void sort_members(cJSON *item)
+static void format_number(double d, char out[NUMBER_TEXT_MAX])
+{
+    if (!isfinite(d)) {
+        snprintf(out, NUMBER_TEXT_MAX, "null");
+    } else if (d >= -TWO_POW_63 && d < TWO_POW_63 && (double)(int64_t)d == d) {
+        snprintf(out, NUMBER_TEXT_MAX, "%" PRId64, (int64_t)d);
+    } else {
+        for (int precision = 15; precision <= 17; precision++) {
+            snprintf(out, NUMBER_TEXT_MAX, "%.*g", precision, d);
+            if (strtod(out, NULL) == d)
+                break;
+        }
+    }
+}
+
+/* Turns number `item` into a raw item holding format_number's text. */
+static bool number_to_raw(cJSON *item)
+{
+    char text[NUMBER_TEXT_MAX];
+    char *raw;
+
+    format_number(item->valuedouble, text);
+    raw = cJSON_malloc(strlen(text) + 1);
+    if (raw == NULL)
+        return false;
+    strcpy(raw, text);
+    item->valuestring = raw;
+    item->type = (item->type & ~0xFF) | cJSON_Raw;
+    return true;
+}
+
+/*
+ * Rewrites the tree under `item` (a private copy) into canonical form: object
+ * members sorted by name, numbers as exact raw text. cJSON 1.7.15 keeps
+ * child->prev pointing at the last element (that is how it appends in O(1)),
+ * so the prev links are rebuilt with that invariant. False when out of memory.
+ */
+static bool canonicalize(cJSON *item)
 {
     cJSON *c, *prev = NULL;
 
+    if (cJSON_IsNumber(item))
+        return number_to_raw(item);
     if (!cJSON_IsArray(item) && !cJSON_IsObject(item))
-        return;
-    for (c = item->child; c; c = c->next)
-        sort_members(c);
+        return true;
+    for (c = item->child; c; c = c->next) {
+        if (!canonicalize(c))
+            return false;
+    }
     if (!cJSON_IsObject(item) || item->child == NULL)
-        return;
+        return true;
     item->child = merge_sort(item->child);
     for (c = item->child; c; c = c->next) {
         c->prev = prev;
         prev = c;
     }
     item->child->prev = prev;
+    return true;
 }
 
 char *kefu_json_canonical(const cJSON *v)
 {
     cJSON *copy;
-    char *text;
+    char *text = NULL;
 
     copy = cJSON_Duplicate(v, true);
     if (copy == NULL)
         return NULL;
-    sort_members(copy);
+    if (!canonicalize(copy))
+        goto out_delete_copy;
     text = cJSON_PrintUnformatted(copy);
+
+out_delete_copy:
     cJSON_Delete(copy);
     return text;
 }

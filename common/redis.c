@@ -1,6 +1,5 @@
 #include "redis.h"
 
-#include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +46,92 @@ struct kefu_redis {
 };
 
 static void connect_now(kefu_redis *r);
+
+/*
+ * The hiredis event hooks on libuv. hiredis 0.14's own adapter
+ * (adapters/libuv.h) drops poll errors, so a refused connection is never
+ * reported and the context waits forever; here an error is handed to hiredis
+ * as writability, where its socket check reports the failure.
+ */
+typedef struct {
+    redisAsyncContext *ac;
+    uv_poll_t poll;
+    int events;
+} uv_hooks;
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    uv_hooks *p = h->data;
+
+    if (status < 0)
+        events = UV_WRITABLE | UV_READABLE;
+    if (p->ac && (events & UV_READABLE))
+        redisAsyncHandleRead(p->ac);
+    if (p->ac && (events & UV_WRITABLE))
+        redisAsyncHandleWrite(p->ac);
+}
+
+static void hooks_update(uv_hooks *p, int add, int del)
+{
+    p->events = (p->events | add) & ~del;
+    if (p->events)
+        uv_poll_start(&p->poll, p->events, on_poll);
+    else
+        uv_poll_stop(&p->poll);
+}
+
+static void hook_add_read(void *d)
+{
+    hooks_update(d, UV_READABLE, 0);
+}
+
+static void hook_del_read(void *d)
+{
+    hooks_update(d, 0, UV_READABLE);
+}
+
+static void hook_add_write(void *d)
+{
+    hooks_update(d, UV_WRITABLE, 0);
+}
+
+static void hook_del_write(void *d)
+{
+    hooks_update(d, 0, UV_WRITABLE);
+}
+
+static void on_hooks_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void hook_cleanup(void *d)
+{
+    uv_hooks *p = d;
+    p->ac = NULL;
+    uv_close((uv_handle_t *)&p->poll, on_hooks_closed);
+}
+
+static int attach(redisAsyncContext *ac, uv_loop_t *loop)
+{
+    uv_hooks *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return -1;
+    if (uv_poll_init_socket(loop, &p->poll, ac->c.fd) != 0) {
+        free(p);
+        return -1;
+    }
+    p->ac = ac;
+    p->poll.data = p;
+    ac->ev.data = p;
+    ac->ev.addRead = hook_add_read;
+    ac->ev.delRead = hook_del_read;
+    ac->ev.addWrite = hook_add_write;
+    ac->ev.delWrite = hook_del_write;
+    ac->ev.cleanup = hook_cleanup;
+    return 0;
+}
 
 static void set_status(kefu_redis *r, const char *what, const char *detail)
 {
@@ -183,11 +268,16 @@ static void on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
     cb(reply, NULL, arg, tag);
 }
 
+static void on_reconnect_timer(uv_timer_t *t)
+{
+    connect_now(t->data);
+}
+
 static void schedule_reconnect(kefu_redis *r)
 {
     if (r->closing)
         return;
-    uv_timer_start(&r->reconnect_timer, (uv_timer_cb)connect_now, (uint64_t)r->backoff_ms, 0);
+    uv_timer_start(&r->reconnect_timer, on_reconnect_timer, (uint64_t)r->backoff_ms, 0);
     r->backoff_ms = r->backoff_ms * 2 > 2000 ? 2000 : r->backoff_ms * 2;
 }
 
@@ -252,6 +342,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
         /* hiredis frees the context after this callback. */
         set_status(r, "connect failed", ac->errstr);
         r->ac = NULL;
+        r->ready = false;
         schedule_reconnect(r);
         return;
     }
@@ -312,10 +403,15 @@ static void connect_now(kefu_redis *r)
         schedule_reconnect(r);
         return;
     }
+    if (attach(ac, r->loop) != 0) {
+        set_status(r, "connect failed", "cannot watch the socket");
+        redisAsyncFree(ac);
+        schedule_reconnect(r);
+        return;
+    }
     ac->data = r;
     r->ac = ac;
     r->connect_us = kefu_mono_us();
-    redisLibuvAttach(ac, r->loop);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
 }

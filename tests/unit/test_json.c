@@ -459,6 +459,25 @@ static void test_canonical(void)
                     "{\"B\":4,\"a\":3,\"ab\":2,\"b\":1,\"z\":6,\"用\":5}");
 }
 
+/*
+ * Numbers print exactly: cJSON alone prints both 9007199254740990 and
+ * 9007199254740991 as 9.00719925474099e+15, so two different documents would
+ * share a canonical text.
+ */
+static void test_canonical_numbers(void)
+{
+    check_canonical("[9007199254740991,9007199254740990,-9007199254740991]",
+                    "[9007199254740991,9007199254740990,-9007199254740991]");
+    check_canonical("[0,-0,1.0,1e2,-5,2147483648,123456789012345678]",
+                    "[0,0,1,100,-5,2147483648,123456789012345680]");
+    check_canonical("[0.1,1.5,-2.25e-5,0.3333333333333333,1e300,1e400]",
+                    "[0.1,1.5,-2.25e-05,0.3333333333333333,1e+300,null]");
+    check_canonical("[1.7976931348623157e308,5e-324,0.30000000000000004]",
+                    "[1.7976931348623157e+308,4.94065645841247e-324,0.30000000000000004]");
+    check_canonical("{\"b\":[{\"y\":1.5,\"x\":3}],\"a\":12345678901234567}",
+                    "{\"a\":12345678901234568,\"b\":[{\"x\":3,\"y\":1.5}]}");
+}
+
 /* Equal documents written in different key orders give equal text. */
 static void test_canonical_order_independent(void)
 {
@@ -558,6 +577,7 @@ KEFU_TESTS = {
     {"is_int", test_is_int},
     {"str_and_get", test_str_and_get},
     {"canonical", test_canonical},
+    {"canonical_numbers", test_canonical_numbers},
     {"canonical_order_independent", test_canonical_order_independent},
     {"canonical_leaves_input", test_canonical_leaves_input},
     {"canonical_large_and_stable", test_canonical_large_and_stable},
