@@ -3,6 +3,7 @@
  * runs: the envelope rules of SPEC section 1, routing, deadline, token and
  * role, params validation. Handlers see only what passed all of these.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,10 +93,20 @@ kefu_status kefu_envelope_parse(kefu_call *call, const char *body, size_t len, k
         return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, NULL,
                               "bad request: must be a JSON object");
 
+    /* The trace id first, so that every later error carries it back. */
+    {
+        const char *trace = kefu_json_str(kefu_json_get(call->doc, "meta"), "trace_id");
+        if (trace && kefu_utf8_count(trace, strlen(trace)) <= TRACE_ID_MAX)
+            call->trace_id = trace;
+    }
     id = kefu_json_get(call->doc, "id");
     if (id && !cJSON_IsString(id) && !cJSON_IsNumber(id))
         return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "id",
                               "id: must be a string or a number");
+    /* 1e400 is JSON but no double: it could not be echoed as JSON. */
+    if (id && cJSON_IsNumber(id) && !isfinite(id->valuedouble))
+        return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "id",
+                              "id: number out of range");
     call->id = id;
 
     for (const cJSON *m = call->doc->child; m; m = m->next) {

@@ -34,7 +34,8 @@ static inline cJSON *kefu_json_get(const cJSON *obj, const char *key)
     return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 }
 
-/* True iff `v` is a number with an integral value and |value| <= 2^53. */
+/* True iff `v` is a number with an integral value and |value| < 2^53 (so no two
+ * integers share a double). */
 bool kefu_json_is_int(const cJSON *v);
 
 /* Writes the integer value of `v` to `out` if kefu_json_is_int(v). */

@@ -124,6 +124,108 @@ cJSON *kefu_metrics_json(const kefu_metrics *m)
     return root;
 }
 
+int kefu_metrics_deltas(const kefu_metrics *m, kefu_metric_delta *out, int cap)
+{
+    int n = 0;
+
+    for (int i = 0; i < m->n_methods; i++) {
+        const kefu_method_metrics *mm = &m->methods[i];
+        for (int s = 0; s < KEFU_STATUS_COUNT && n < cap; s++) {
+            if (mm->by_status[s] == mm->shared_status[s])
+                continue;
+            snprintf(out[n].field, sizeof(out[n].field), "%s|%s", mm->method,
+                     kefu_status_name((kefu_status)s));
+            out[n++].delta = mm->by_status[s] - mm->shared_status[s];
+        }
+        for (int b = 0; b < KEFU_HIST_BUCKETS && n < cap; b++) {
+            if (mm->latency.buckets[b] == mm->shared_buckets[b])
+                continue;
+            snprintf(out[n].field, sizeof(out[n].field), "%s|b%d", mm->method, b);
+            out[n++].delta = mm->latency.buckets[b] - mm->shared_buckets[b];
+        }
+    }
+    return n;
+}
+
+void kefu_metrics_mark_shared(kefu_metrics *m)
+{
+    for (int i = 0; i < m->n_methods; i++) {
+        kefu_method_metrics *mm = &m->methods[i];
+        memcpy(mm->shared_status, mm->by_status, sizeof(mm->shared_status));
+        memcpy(mm->shared_buckets, mm->latency.buckets, sizeof(mm->shared_buckets));
+    }
+}
+
+/* The row of `method` in a growing array of cluster rows. */
+typedef struct {
+    char name[96];
+    uint64_t by_status[KEFU_STATUS_COUNT];
+    kefu_hist latency;
+} cluster_row;
+
+cJSON *kefu_metrics_cluster_json(const char *const *fields, const char *const *values, int n)
+{
+    cluster_row *rows = NULL;
+    int nrows = 0;
+    cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "methods");
+
+    for (int i = 0; i < n; i++) {
+        const char *bar = strrchr(fields[i], '|');
+        unsigned long long v = strtoull(values[i], NULL, 10);
+        size_t nlen;
+        int r;
+        kefu_status st;
+
+        if (!bar || (nlen = (size_t)(bar - fields[i])) >= sizeof(rows->name))
+            continue;
+        for (r = 0; r < nrows; r++) {
+            if (strlen(rows[r].name) == nlen && memcmp(rows[r].name, fields[i], nlen) == 0)
+                break;
+        }
+        if (r == nrows) {
+            cluster_row *more = realloc(rows, (size_t)(nrows + 1) * sizeof(*rows));
+            if (!more)
+                break;
+            rows = more;
+            memset(&rows[r], 0, sizeof(rows[r]));
+            memcpy(rows[r].name, fields[i], nlen);
+            nrows++;
+        }
+        if (bar[1] == 'b' && bar[2] >= '0' && bar[2] <= '9') {
+            int b = atoi(bar + 2);
+            if (b >= 0 && b < KEFU_HIST_BUCKETS) {
+                rows[r].latency.buckets[b] += (uint32_t)v;
+                rows[r].latency.count += v;
+                if (bucket_upper(b) > rows[r].latency.max_us)
+                    rows[r].latency.max_us = bucket_upper(b);
+            }
+        } else if (kefu_status_from_name(bar + 1, &st)) {
+            rows[r].by_status[st] += v;
+        }
+    }
+    for (int r = 0; r < nrows; r++) {
+        cJSON *row = cJSON_CreateObject(), *by, *lat;
+        uint64_t calls = 0;
+        cJSON_AddStringToObject(row, "name", rows[r].name);
+        by = cJSON_AddObjectToObject(row, "by_status");
+        for (int s = 0; s < KEFU_STATUS_COUNT; s++) {
+            calls += rows[r].by_status[s];
+            if (rows[r].by_status[s])
+                cJSON_AddNumberToObject(by, kefu_status_name((kefu_status)s),
+                                        (double)rows[r].by_status[s]);
+        }
+        cJSON_AddNumberToObject(row, "calls", (double)calls);
+        lat = cJSON_AddObjectToObject(row, "latency");
+        cJSON_AddNumberToObject(lat, "p50_us", (double)kefu_hist_quantile(&rows[r].latency, 0.5));
+        cJSON_AddNumberToObject(lat, "p90_us", (double)kefu_hist_quantile(&rows[r].latency, 0.9));
+        cJSON_AddNumberToObject(lat, "p99_us",
+                                (double)kefu_hist_quantile(&rows[r].latency, 0.99));
+        cJSON_AddItemToArray(list, row);
+    }
+    free(rows);
+    return root;
+}
+
 static void prom_summary(kefu_buf *out, const char *name, const char *labels, const kefu_hist *h)
 {
     static const double qs[] = {0.5, 0.9, 0.99};

@@ -2,6 +2,10 @@
  * metrics.h - per-method call counts by status, latency histograms and Redis
  * round-trip figures, kept on the loop (no locks) and printed as JSON for
  * sys.Metrics or as Prometheus text exposition.
+ *
+ * Each replica also adds what changed to one Redis hash per service every
+ * second (kefu_metrics_deltas), so sys.Metrics can show the whole service
+ * across replicas (kefu_metrics_cluster_json).
  */
 #ifndef KEFU_METRICS_H
 #define KEFU_METRICS_H
@@ -30,6 +34,9 @@ typedef struct {
     const char *method;
     uint64_t by_status[KEFU_STATUS_COUNT];
     kefu_hist latency;
+    /* what has been added to the shared hash already */
+    uint64_t shared_status[KEFU_STATUS_COUNT];
+    uint32_t shared_buckets[KEFU_HIST_BUCKETS];
 } kefu_method_metrics;
 
 typedef struct {
@@ -49,6 +56,21 @@ void kefu_metrics_free(kefu_metrics *m);
 void kefu_metrics_record(kefu_metrics *m, int index, kefu_status status, uint64_t latency_us);
 
 cJSON *kefu_metrics_json(const kefu_metrics *m);
+
+/* One counter increment for the shared hash: field "<method>|<STATUS>" or
+ * "<method>|b<bucket>". */
+typedef struct {
+    char field[112];
+    uint64_t delta;
+} kefu_metric_delta;
+
+/* Writes up to `cap` increments made since kefu_metrics_mark_shared. */
+int kefu_metrics_deltas(const kefu_metrics *m, kefu_metric_delta *out, int cap);
+/* Records that every count so far has been added to the shared hash. */
+void kefu_metrics_mark_shared(kefu_metrics *m);
+/* The cross-replica view from the shared hash's HGETALL pairs:
+ * {"methods": [{name, calls, by_status, latency{p50_us,p90_us,p99_us}}]}. */
+cJSON *kefu_metrics_cluster_json(const char *const *fields, const char *const *values, int n);
 void kefu_metrics_prometheus(const kefu_metrics *m, kefu_buf *out);
 
 #endif

@@ -539,26 +539,3 @@ kefu_status kefu_redis_command(kefu_redis *r, kefu_redis_cb cb, void *arg, uint6
     }
     return KEFU_STATUS_OK;
 }
-
-kefu_status kefu_redis_evalsha(kefu_redis *r, const kefu_redis_script *s, kefu_redis_cb cb,
-                               void *arg, uint64_t tag, int nkeys, const char **keys,
-                               const size_t *keylens, int nargs, const char **args,
-                               const size_t *arglens)
-{
-    const char *argv[64];
-    size_t lens[64];
-    char nk[16];
-    int n = 0;
-
-    if (nkeys + nargs + 3 > 64)
-        return KEFU_STATUS_INTERNAL;
-    snprintf(nk, sizeof(nk), "%d", nkeys);
-    argv[n] = "EVALSHA", lens[n++] = 7;
-    argv[n] = s->sha, lens[n++] = 40;
-    argv[n] = nk, lens[n++] = strlen(nk);
-    for (int i = 0; i < nkeys; i++)
-        argv[n] = keys[i], lens[n++] = keylens ? keylens[i] : strlen(keys[i]);
-    for (int i = 0; i < nargs; i++)
-        argv[n] = args[i], lens[n++] = arglens ? arglens[i] : strlen(args[i]);
-    return kefu_redis_command(r, cb, arg, tag, n, argv, lens);
-}

@@ -62,10 +62,5 @@ void kefu_redis_on_ready(kefu_redis *r, void (*fn)(void *arg), void *arg);
  */
 kefu_status kefu_redis_command(kefu_redis *r, kefu_redis_cb cb, void *arg, uint64_t tag, int argc,
                                const char **argv, const size_t *argvlen);
-/* EVALSHA of `s` with the given keys and args; as kefu_redis_command. */
-kefu_status kefu_redis_evalsha(kefu_redis *r, const kefu_redis_script *s, kefu_redis_cb cb,
-                               void *arg, uint64_t tag, int nkeys, const char **keys,
-                               const size_t *keylens, int nargs, const char **args,
-                               const size_t *arglens);
 
 #endif

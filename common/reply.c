@@ -17,7 +17,7 @@
 
 static void put_id(kefu_buf *b, const cJSON *id)
 {
-    if (!id) {
+    if (!id || (cJSON_IsNumber(id) && !isfinite(id->valuedouble))) {
         kefu_buf_puts(b, "null");
     } else if (cJSON_IsString(id)) {
         kefu_buf_json_string(b, id->valuestring, strlen(id->valuestring));

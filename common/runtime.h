@@ -58,6 +58,7 @@ struct kefu_service {
     uv_signal_t sigint, sigterm;
     uv_timer_t drain_timer;
     uv_timer_t flush_timer; /* access logs are written in batches */
+    uv_timer_t share_timer; /* counts added to the shared hash */
     kefu_redis *redis;
     kefu_auth auth;
     kefu_clock clock;
@@ -90,6 +91,10 @@ void kefu_call_reply_status(kefu_call *call, const kefu_error *err);
 kefu_status kefu_envelope_parse(kefu_call *call, const char *body, size_t len, kefu_error *err);
 /* sysmethods.c */
 extern const kefu_method kefu_sys_methods[];
+/* sharedmetrics.c */
+void kefu_shared_metrics_start(kefu_service *svc);
+/* Replies with `local` (taken) plus "cluster" from the shared hash. */
+void kefu_shared_metrics_reply(kefu_call *call, cJSON *local);
 /* http.c */
 int kefu_http_start(kefu_service *svc, kefu_error *err);
 void kefu_http_stop(kefu_service *svc);

@@ -125,6 +125,7 @@ static void finish_shutdown(kefu_service *svc)
     uv_close((uv_handle_t *)&svc->sigterm, on_closed);
     uv_close((uv_handle_t *)&svc->drain_timer, on_closed);
     uv_close((uv_handle_t *)&svc->flush_timer, on_closed);
+    uv_close((uv_handle_t *)&svc->share_timer, on_closed);
     kefu_log(KEFU_LOG_INFO, "stopped", NULL);
 }
 
@@ -208,6 +209,7 @@ int kefu_service_main(const kefu_service_def *def, int argc, char **argv)
     uv_signal_start(&svc->sigint, on_signal, SIGINT);
     uv_signal_start(&svc->sigterm, on_signal, SIGTERM);
     uv_timer_start(&svc->flush_timer, on_flush, 50, 50);
+    kefu_shared_metrics_start(svc);
 
     svc->redis = kefu_redis_new(&svc->loop, svc->cfg.redis_url, svc->cfg.redis_timeout_ms,
                                 &svc->metrics, &err);

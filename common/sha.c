@@ -123,7 +123,7 @@ static void hash(block_fn block, uint32_t *h, const void *data, size_t len)
         memcpy(tail, p + (len - rest), rest);
     tail[rest] = 0x80;
     tail_len = rest + 1 + 8 <= BLOCK_SIZE ? BLOCK_SIZE : 2 * BLOCK_SIZE;
-    for (int i = 0; i < 8; i++)
+    for (size_t i = 0; i < 8; i++)
         tail[tail_len - 1 - i] = (unsigned char)(bits >> (8 * i));
     block(h, tail);
     if (tail_len > BLOCK_SIZE)

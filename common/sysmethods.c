@@ -80,7 +80,7 @@ static void sys_metrics(kefu_call *call)
         kefu_call_reply_ok(call, result);
         return;
     }
-    kefu_call_reply_ok(call, kefu_metrics_json(&svc->metrics));
+    kefu_shared_metrics_reply(call, kefu_metrics_json(&svc->metrics));
 }
 
 static void sys_set_clock(kefu_call *call)
