@@ -11,10 +11,11 @@
 #include "clock.h"
 #include "json.h"
 #include "loopq.h"
+#include "tls.h"
 #include <unistd.h>
 
 #define DEFAULT_DEADLINE_MS 5000
-#define DEFAULT_ATTEMPTS 4
+#define DEFAULT_ATTEMPTS    4
 
 static atomic_uint_fast64_t next_id;
 
@@ -95,8 +96,8 @@ kefu_status kefu_client_result(const cJSON *reply, const cJSON **result, kefu_er
         return KEFU_STATUS_OK;
     }
     e = kefu_json_get(reply, "error");
-    if (!cJSON_IsFalse(ok) || !cJSON_IsObject(e) || !kefu_json_int(kefu_json_get(e, "code"), &code) ||
-        code <= 0 || code >= KEFU_STATUS_COUNT)
+    if (!cJSON_IsFalse(ok) || !cJSON_IsObject(e) ||
+        !kefu_json_int(kefu_json_get(e, "code"), &code) || code <= 0 || code >= KEFU_STATUS_COUNT)
         return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "malformed reply");
     kefu_error_set(err, (kefu_status)code, kefu_json_str(e, "field"), "%s",
                    kefu_json_str(e, "message") ? kefu_json_str(e, "message") : "");
@@ -117,26 +118,42 @@ static int64_t backoff_ms(int attempt)
     return ms + rand() % (ms / 2 + 1); /* jitter */
 }
 
+/*
+ * A req0 socket dialing `addr`. The socket resends a request that got no
+ * reply after KEFU_CLIENT_RESEND_MS (e.g. its replica died behind a broker);
+ * every request carries an idempotency key, so a resent mutation is replayed,
+ * never applied twice.
+ */
 static int open_socket(nng_socket *s, const char *addr, kefu_error *err)
 {
+    nng_tls_config *tls = NULL;
+    nng_dialer d;
     int rv;
 
     if ((rv = nng_req0_open(s)) != 0) {
         kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "nng_req0_open: %s", nng_strerror(rv));
         return -1;
     }
-    /* No silent resends inside one attempt: retries are ours, with the same
-     * idempotency key, and only for retryable outcomes. */
-    nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+    nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, KEFU_CLIENT_RESEND_MS);
     nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 20);
     nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, 500);
     nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, (size_t)64 << 20);
-    if ((rv = nng_dial(*s, addr, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+    if (strncmp(addr, "tls+tcp://", 10) == 0 &&
+        kefu_tls_client_from_env(&tls, err) != KEFU_STATUS_OK) {
         nng_close(*s);
-        kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "addr", "%s: %s", addr,
-                       nng_strerror(rv));
         return -1;
     }
+    if ((rv = nng_dialer_create(&d, *s, addr)) != 0 ||
+        (tls && (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls)) != 0) ||
+        (rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+        if (tls)
+            nng_tls_config_free(tls);
+        nng_close(*s);
+        kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "addr", "%s: %s", addr, nng_strerror(rv));
+        return -1;
+    }
+    if (tls)
+        nng_tls_config_free(tls); /* the dialer holds its own reference */
     return 0;
 }
 
@@ -223,8 +240,8 @@ fail:
         nng_aio_free(aio);
     nng_ctx_close(ctx);
     if (rv == NNG_ETIMEDOUT)
-        return kefu_error_set(err, KEFU_STATUS_DEADLINE_EXCEEDED, NULL,
-                              "no reply within %lld ms", (long long)timeout_ms);
+        return kefu_error_set(err, KEFU_STATUS_DEADLINE_EXCEEDED, NULL, "no reply within %lld ms",
+                              (long long)timeout_ms);
     return kefu_error_set(err, KEFU_STATUS_UNAVAILABLE, NULL, "%s", nng_strerror(rv));
 }
 
@@ -295,7 +312,7 @@ typedef struct outcall {
     nng_ctx ctx;
     nng_aio *aio;
     bool sending;
-    int result;       /* nng result of the attempt */
+    int result; /* nng result of the attempt */
     nng_msg *reply;
     char id[24];
     char *method, *params, *token, *idem, *trace;
@@ -389,8 +406,7 @@ static void on_outcome(kefu_loopq_item *item)
         nng_msg_free(oc->reply);
         oc->reply = NULL;
         if (!reply) {
-            kefu_error_set(&err, KEFU_STATUS_INTERNAL, NULL, "unparsable reply: %s",
-                           perr.message);
+            kefu_error_set(&err, KEFU_STATUS_INTERNAL, NULL, "unparsable reply: %s", perr.message);
             complete(oc, NULL, &err);
             return;
         }
@@ -517,8 +533,7 @@ void kefu_client_call(kefu_client *c, const char *method, const cJSON *params,
     oc->arg = arg;
     oc->attempts = attempts_of(o);
     oc->end_us = kefu_mono_us() + deadline_of(o) * 1000;
-    snprintf(oc->id, sizeof(oc->id), "%llu",
-             (unsigned long long)atomic_fetch_add(&next_id, 1) + 1);
+    snprintf(oc->id, sizeof(oc->id), "%llu", (unsigned long long)atomic_fetch_add(&next_id, 1) + 1);
     oc->method = strdup(method);
     oc->params = params ? cJSON_PrintUnformatted(params) : NULL;
     oc->token = dup_or_null(o ? o->token : NULL);

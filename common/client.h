@@ -7,7 +7,9 @@
  * on its own threads and the result is handed to the loop, like the server.
  * Both retry UNAVAILABLE with exponential backoff while the deadline allows,
  * and keep the same idempotency key across retries, so a retried mutation
- * never has a second effect.
+ * never has a second effect (a key is generated when the caller gives none).
+ * tls+tcp:// addresses take their TLS settings from KEFU_TLS_CA,
+ * KEFU_TLS_CERT, KEFU_TLS_KEY and KEFU_TLS_SERVER_NAME.
  */
 #ifndef KEFU_CLIENT_H
 #define KEFU_CLIENT_H
@@ -17,6 +19,9 @@
 #include <uv.h>
 
 #include "status.h"
+
+/* A request without a reply this long is resent by the req0 socket. */
+#define KEFU_CLIENT_RESEND_MS 2000
 
 typedef struct {
     const char *token;

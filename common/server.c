@@ -6,7 +6,6 @@
  */
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
-#include <nng/supplemental/tls/tls.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "runtime.h"
+#include "tls.h"
 
 void kefu_dispatch(kefu_loopq_item *item); /* dispatch.c */
 
@@ -76,38 +76,6 @@ static bool is_local_addr(const char *addr)
     return false;
 }
 
-static int tls_config(kefu_service *svc, nng_tls_config **out, kefu_error *err)
-{
-    const kefu_config *c = &svc->cfg;
-    nng_tls_config *tls;
-    int rv;
-
-    if (!c->tls_cert || !c->tls_key) {
-        kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "tls-cert",
-                       "tls+tcp:// needs --tls-cert and --tls-key");
-        return -1;
-    }
-    if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) != 0)
-        goto fail;
-    if ((rv = nng_tls_config_cert_key_file(tls, c->tls_cert, c->tls_key)) != 0) {
-        nng_tls_config_free(tls);
-        goto fail;
-    }
-    if (c->tls_ca) {
-        if ((rv = nng_tls_config_ca_file(tls, c->tls_ca)) != 0 ||
-            (rv = nng_tls_config_auth_mode(tls, NNG_TLS_AUTH_MODE_REQUIRED)) != 0) {
-            nng_tls_config_free(tls);
-            goto fail;
-        }
-    }
-    *out = tls;
-    return 0;
-fail:
-    kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "tls-cert", "TLS setup failed: %s",
-                   nng_strerror(rv));
-    return -1;
-}
-
 static int add_endpoint(kefu_service *svc, const char *addr, bool dial, kefu_error *err)
 {
     nng_tls_config *tls = NULL;
@@ -120,7 +88,9 @@ static int add_endpoint(kefu_service *svc, const char *addr, bool dial, kefu_err
                        addr);
         return -1;
     }
-    if (strncmp(addr, "tls+tcp://", 10) == 0 && tls_config(svc, &tls, err) != 0)
+    if (strncmp(addr, "tls+tcp://", 10) == 0 &&
+        kefu_tls_server(svc->cfg.tls_cert, svc->cfg.tls_key, svc->cfg.tls_ca, &tls, err) !=
+            KEFU_STATUS_OK)
         return -1;
     if (dial) {
         nng_dialer d;

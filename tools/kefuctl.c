@@ -48,7 +48,9 @@ static void usage(FILE *to)
             "  --attempts N             tries on UNAVAILABLE (default 4)\n"
             "  --prometheus             with metrics: Prometheus text\n"
             "  --compact                print JSON on one line\n"
-            "  --help, --version\n");
+            "  --help, --version\n\n"
+            "tls+tcp:// addresses: KEFU_TLS_CA (verify the server), KEFU_TLS_CERT and\n"
+            "KEFU_TLS_KEY (client certificate), KEFU_TLS_SERVER_NAME.\n");
 }
 
 static const char *service_addr(const char *name)
