@@ -121,4 +121,11 @@ redisContext *bench_redis_connect(const bench_redis_url *url, char *err, size_t 
 int bench_redis_run(const bench_redis_url *url, const kefu_bench_ceiling *cmd, int concurrency,
                     double seconds, int timeout_ms, bench_result *out, char *err, size_t errlen);
 
+/*
+ * Runs `cmd` with redis-benchmark (`clients` connections, -P 1, `requests`
+ * calls) and returns its requests per second, or -1 with `err` set.
+ */
+double bench_redis_benchmark(const bench_redis_url *url, const kefu_bench_ceiling *cmd,
+                             int clients, long requests, char *err, size_t errlen);
+
 #endif

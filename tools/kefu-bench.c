@@ -41,6 +41,7 @@ typedef struct {
     int timeout_ms;
     bool idempotency;
     bool baseline;
+    bool redis_benchmark;
     bool use_redis;
     bool json;
 } bench_opts;
@@ -78,6 +79,9 @@ static const char usage[] =
     "  --namespace NAME      key prefix the ceiling uses (default $KEFU_NAMESPACE or kefu)\n"
     "  --no-redis            skip the Redis ceiling\n"
     "  --no-baseline         skip the raw nng echo\n"
+    "  --redis-benchmark     also run the ceiling command with redis-benchmark\n"
+    "                        -c 50 -P 1 (the targets' yardstick) and print the\n"
+    "                        ratio of each kefu row to it\n"
     "  --json                one JSON object per row instead of a table\n"
     "  --help, --version\n";
 
@@ -98,7 +102,15 @@ static int parse_levels(const char *s, bench_opts *o)
 
 static int parse_opts(int argc, char **argv, bench_opts *o)
 {
-    enum { OPT_IDEM = 256, OPT_NO_BASELINE, OPT_NO_REDIS, OPT_JSON, OPT_UNIQUE, OPT_VERSION };
+    enum {
+        OPT_IDEM = 256,
+        OPT_NO_BASELINE,
+        OPT_RB,
+        OPT_NO_REDIS,
+        OPT_JSON,
+        OPT_UNIQUE,
+        OPT_VERSION
+    };
     static const struct option longopts[] = {
         {"addr", required_argument, NULL, 'a'},
         {"method", required_argument, NULL, 'm'},
@@ -112,6 +124,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
         {"unique-key", required_argument, NULL, OPT_UNIQUE},
         {"idempotency", no_argument, NULL, OPT_IDEM},
         {"no-baseline", no_argument, NULL, OPT_NO_BASELINE},
+        {"redis-benchmark", no_argument, NULL, OPT_RB},
         {"no-redis", no_argument, NULL, OPT_NO_REDIS},
         {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
@@ -182,6 +195,9 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
             break;
         case OPT_NO_BASELINE:
             o->baseline = false;
+            break;
+        case OPT_RB:
+            o->redis_benchmark = true;
             break;
         case OPT_NO_REDIS:
             o->use_redis = false;
@@ -428,6 +444,15 @@ int main(int argc, char **argv)
             have_ceiling = true;
     }
 
+    /* The yardstick of the targets: the same command by redis-benchmark. */
+    double rb_rps = -1;
+    if (have_ceiling && o.redis_benchmark) {
+        long n = (long)(o.duration * 20000);
+        rb_rps = bench_redis_benchmark(&url, &ceiling, 50, n, err, sizeof(err));
+        if (rb_rps < 0)
+            fprintf(stderr, "kefu-bench: redis-benchmark: %s\n", err);
+    }
+
     rc = 0;
     for (int l = 0; l < o.nlevels; l++) {
         int conc = o.levels[l];
@@ -480,6 +505,16 @@ int main(int argc, char **argv)
             print_json_level(&o, rows);
         else
             print_table_level(rows);
+        if (rb_rps > 0 && rows[ROW_KEFU].ran) {
+            double kefu = (double)rows[ROW_KEFU].res.calls / rows[ROW_KEFU].res.seconds;
+            if (o.json)
+                printf("{\"concurrency\":%d,\"target\":\"redis-benchmark\",\"calls_per_s\":%.1f,"
+                       "\"ratio\":%.3f}\n",
+                       conc, rb_rps, kefu / rb_rps);
+            else
+                printf("        kefu/redis-benchmark -c 50 -P 1 (%.0f/s) = %.3f\n", rb_rps,
+                       kefu / rb_rps);
+        }
     }
 
     kefu_bench_ceiling_free(&ceiling);
