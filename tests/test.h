@@ -24,7 +24,9 @@ typedef struct {
 extern const kefu_test_case kefu_tests[];
 #define KEFU_TESTS const kefu_test_case kefu_tests[]
 
-static int kefu_test_failed_checks;
+/* Weak, so that the test file and the harness share one counter and one
+ * runner however many files include this header. */
+__attribute__((weak)) int kefu_test_failed_checks;
 
 #define CHECK(expr)                                                                                \
     do {                                                                                           \
@@ -54,7 +56,7 @@ static int kefu_test_failed_checks;
         }                                                                                          \
     } while (0)
 
-static inline int kefu_test_main(int argc, char **argv)
+__attribute__((weak)) int kefu_test_main(int argc, char **argv)
 {
     int passed = 0, failed = 0;
 

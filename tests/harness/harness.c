@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "test.h"
 
 void kh_sleep_ms(int ms)
 {
@@ -291,4 +292,25 @@ const char *kh_str(const cJSON *reply, const char *path)
     for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
         v = kefu_json_get(v, t);
     return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int kh_suite_main(int argc, char **argv, kh_redis *r, kh_service *s, const char *service,
+                  const char *const *extra)
+{
+    int rc;
+
+    if (!kh_redis_start(r)) {
+        fprintf(stderr, "could not start redis-server\n");
+        return 1;
+    }
+    if (service && !kh_service_start(s, service, r->url, extra)) {
+        fprintf(stderr, "could not start kefu-%s; log: %s\n", service, s->log);
+        kh_redis_stop(r);
+        return 1;
+    }
+    rc = kefu_test_main(argc, argv);
+    if (service && kh_service_stop(s) != 0)
+        rc = 1;
+    kh_redis_stop(r);
+    return rc;
 }

@@ -67,6 +67,15 @@ const cJSON *kh_result(const cJSON *reply);
 /* A string at a dotted path inside the result ("customer.name"). */
 const char *kh_str(const cJSON *reply, const char *path);
 
+/*
+ * The main() of a suite that needs one Redis and (when `service` is not
+ * NULL) one service: starts them into `r` and `s`, runs the KEFU_TESTS
+ * table, stops both. A service that does not exit 0 on SIGTERM fails the
+ * suite. Returns the exit status.
+ */
+int kh_suite_main(int argc, char **argv, kh_redis *r, kh_service *s, const char *service,
+                  const char *const *extra);
+
 /* Sleeps `ms` milliseconds. */
 void kh_sleep_ms(int ms);
 
