@@ -65,7 +65,8 @@ static kefu_status parse_meta(kefu_call *call, const cJSON *meta, kefu_error *er
             call->trace_id = m->valuestring;
         } else {
             char field[96];
-            snprintf(field, sizeof(field), "meta.%.80s", k);
+            snprintf(field, sizeof(field), "meta.%.*s", (int)kefu_utf8_prefix(k, strlen(k), 80),
+                     k);
             return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, field, "%s: unknown field",
                                   field);
         }
@@ -113,7 +114,8 @@ kefu_status kefu_envelope_parse(kefu_call *call, const char *body, size_t len, k
         if (strcmp(m->string, "id") && strcmp(m->string, "method") &&
             strcmp(m->string, "params") && strcmp(m->string, "meta")) {
             char field[96];
-            snprintf(field, sizeof(field), "%.80s", m->string);
+            snprintf(field, sizeof(field), "%.*s",
+                     (int)kefu_utf8_prefix(m->string, strlen(m->string), 80), m->string);
             return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, field,
                                   "%s: unknown field in the request envelope", field);
         }
@@ -137,8 +139,10 @@ kefu_status kefu_envelope_parse(kefu_call *call, const char *body, size_t len, k
     call->method_index = kefu_method_find(call->svc, method->valuestring);
     if (call->method_index < 0) {
         call->method_index = call->svc->n_methods; /* the metrics row of unknown methods */
-        return kefu_error_set(err, KEFU_STATUS_UNIMPLEMENTED, "method",
-                              "unknown method \"%.200s\"", method->valuestring);
+        return kefu_error_set(
+            err, KEFU_STATUS_UNIMPLEMENTED, "method", "unknown method \"%.*s\"",
+            (int)kefu_utf8_prefix(method->valuestring, strlen(method->valuestring), 200),
+            method->valuestring);
     }
     call->method = call->svc->methods[call->method_index];
     return KEFU_STATUS_OK;

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -82,6 +83,10 @@ void kefu_call_finish(kefu_call *call, kefu_status status)
     /* Large replies must not pin their memory in an idle context. */
     if (call->out.cap > (1u << 20))
         kefu_buf_free(&call->out);
+    while (call->n_owned > 0) {
+        call->n_owned--;
+        call->owned[call->n_owned].free_fn(call->owned[call->n_owned].ptr);
+    }
     cJSON_Delete(call->doc);
     call->doc = NULL;
     call->id = NULL;
@@ -92,6 +97,17 @@ void kefu_call_finish(kefu_call *call, kefu_status status)
     call->state = CALL_SENDING;
     nng_aio_set_msg(call->aio, msg);
     nng_ctx_send(call->ctx, call->aio);
+}
+
+void kefu_call_own(kefu_call *call, void *ptr, void (*free_fn)(void *))
+{
+    if (call->n_owned == KEFU_CALL_MAX_OWNED) {
+        kefu_log(KEFU_LOG_ERROR, "bug: too many objects handed to one call", NULL);
+        abort();
+    }
+    call->owned[call->n_owned].ptr = ptr;
+    call->owned[call->n_owned].free_fn = free_fn;
+    call->n_owned++;
 }
 
 static bool replied_already(kefu_call *call)

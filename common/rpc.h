@@ -104,6 +104,14 @@ int kefu_call_tz(kefu_call *call);
 /* ms left of the caller's deadline, or -1 when it set none. */
 int64_t kefu_call_remaining_ms(kefu_call *call);
 
+/*
+ * Hands `ptr` to the call: `free_fn(ptr)` runs when the call is answered,
+ * however that happens (reply, error, deadline, Redis failure). For data a
+ * handler keeps across a Redis step. At most KEFU_CALL_MAX_OWNED per call.
+ */
+#define KEFU_CALL_MAX_OWNED 8
+void kefu_call_own(kefu_call *call, void *ptr, void (*free_fn)(void *));
+
 /* Replies. Each takes ownership of what it is given, on every path. */
 void kefu_call_reply_ok(kefu_call *call, cJSON *result);
 /* `json` is the result as JSON text (e.g. a record read from Redis). */

@@ -44,6 +44,12 @@ struct kefu_call {
     const kefu_principal *principal;
     kefu_ms now;
     kefu_buf out;       /* reply text, reused */
+    /* freed when the call is answered (kefu_call_own) */
+    struct {
+        void *ptr;
+        void (*free_fn)(void *);
+    } owned[KEFU_CALL_MAX_OWNED];
+    int n_owned;
     /* the Redis step in flight */
     kefu_call_redis_cb redis_cb;
     kefu_call_eval_cb eval_cb;

@@ -74,7 +74,18 @@ static void on_cluster(kefu_call *call, redisReply *reply, void *arg)
         values[n++] = reply->element[i + 1]->str;
     }
     cJSON_AddItemToObject(local, "cluster", kefu_metrics_cluster_json(fields, values, n));
-    kefu_call_reply_ok(call, local);
+    /* `local` belongs to the call (freed when it is answered): print, not hand over. */
+    char *text = cJSON_PrintUnformatted(local);
+    if (text)
+        kefu_call_reply_json(call, text, strlen(text));
+    else
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "could not encode the result");
+    cJSON_free(text);
+}
+
+static void delete_json(void *p)
+{
+    cJSON_Delete(p);
 }
 
 void kefu_shared_metrics_reply(kefu_call *call, cJSON *local)
@@ -90,5 +101,6 @@ void kefu_shared_metrics_reply(kefu_call *call, cJSON *local)
         return;
     }
     metrics_key(svc, key, sizeof(key));
+    kefu_call_own(call, local, delete_json);
     kefu_call_redis(call, on_cluster, local, 2, argv, NULL);
 }

@@ -108,3 +108,15 @@ size_t kefu_utf8_count(const char *str, size_t len)
     }
     return count;
 }
+
+size_t kefu_utf8_prefix(const char *s, size_t len, size_t max)
+{
+    size_t n = len < max ? len : max;
+
+    /* Back up over continuation bytes to the start of the cut character. */
+    if (n < len) {
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return n;
+}

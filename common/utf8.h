@@ -15,4 +15,8 @@ bool kefu_utf8_valid(const char *s, size_t len);
 /* Number of code points in `s` (assumed valid): what "length" means in kefu. */
 size_t kefu_utf8_count(const char *s, size_t len);
 
+/* The longest prefix of `s` (len bytes, valid UTF-8) of at most `max` bytes
+ * that does not cut a character: for trimming names into messages. */
+size_t kefu_utf8_prefix(const char *s, size_t len, size_t max);
+
 #endif

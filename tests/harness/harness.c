@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,6 +45,8 @@ static pid_t spawn(char *const argv[], const char *log)
     pid_t pid = fork();
 
     if (pid == 0) {
+        /* A test that dies takes its servers with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
