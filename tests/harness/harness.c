@@ -69,6 +69,17 @@ static int wait_exit(pid_t pid, int timeout_ms)
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         kh_sleep_ms(10);
     }
+    /* It did not exit in time: show where it is stuck, then kill it. */
+    {
+        char cmd[160];
+        fprintf(stderr, "  pid %d did not exit within %d ms; its threads:\n", (int)pid, timeout_ms);
+        snprintf(cmd, sizeof(cmd),
+                 "gdb -q -batch -p %d -ex 'thread apply all bt' 2>/dev/null | grep -E '^(#|Thread)' "
+                 ">&2",
+                 (int)pid);
+        if (system(cmd) != 0)
+            fprintf(stderr, "  (no gdb backtrace)\n");
+    }
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     return 128 + SIGKILL;
