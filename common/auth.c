@@ -192,3 +192,16 @@ bool kefu_principal_sees(const kefu_principal *p, const char *department)
     }
     return false;
 }
+
+void kefu_principal_scope(const kefu_principal *p, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (p->all_departments) {
+        snprintf(out, cap, "*");
+        return;
+    }
+    for (int i = 0; i < p->n_departments && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? "\n" : "", p->departments[i]);
+}

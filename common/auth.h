@@ -9,6 +9,7 @@
 #define KEFU_AUTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "status.h"
 
@@ -62,5 +63,9 @@ int kefu_roles_list(unsigned roles, const char *out[4]);
 
 /* True when `p` may see records of `department` (staff: only its own). */
 bool kefu_principal_sees(const kefu_principal *p, const char *department);
+
+/* The scope store scripts check records against: "*" (everything) or the
+ * principal's departments separated by newlines. Writes a NUL. */
+void kefu_principal_scope(const kefu_principal *p, char *out, size_t cap);
 
 #endif

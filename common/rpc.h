@@ -112,6 +112,14 @@ int64_t kefu_call_remaining_ms(kefu_call *call);
 #define KEFU_CALL_MAX_OWNED 8
 void kefu_call_own(kefu_call *call, void *ptr, void (*free_fn)(void *));
 
+/*
+ * For work that leaves the loop (uv_queue_work): the token names this request;
+ * back on the loop, kefu_call_live says whether the call still waits for it
+ * (it may have been answered at its deadline, and the slot reused).
+ */
+uint64_t kefu_call_token(kefu_call *call);
+bool kefu_call_live(kefu_call *call, uint64_t token);
+
 /* Replies. Each takes ownership of what it is given, on every path. */
 void kefu_call_reply_ok(kefu_call *call, cJSON *result);
 /* `json` is the result as JSON text (e.g. a record read from Redis). */
@@ -134,9 +142,25 @@ void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc
  * Runs store script `s` for this call with `nargs` arguments (ARGV inside
  * the body). On ok(json): `on_ok(call, json, len, arg)` when given, else the
  * json is the reply's result. On err(...): the runtime replies that error.
+ * For a mutating method the script's json is what the idempotency record
+ * keeps and a retry gets, so the script must produce the whole result.
  */
 typedef void (*kefu_call_eval_cb)(kefu_call *call, const char *json, size_t len, void *arg);
+#define KEFU_SCRIPT_MAX_ARGS 120
 void kefu_call_eval(kefu_call *call, const kefu_script *s, int nargs, const char **args,
                     const size_t *arglens, kefu_call_eval_cb on_ok, void *arg);
+
+/*
+ * Mutations that take several store steps: a single script cannot check
+ * the idempotency key before the first step and record it with the last.
+ * kefu_call_idempotency_check runs first: a key already recorded answers
+ * the call (the first result, or FAILED_PRECONDITION for other params);
+ * otherwise `next` runs. The steps then use kefu_call_eval_step, which
+ * leaves the key alone, and the last step kefu_call_eval, which records it
+ * (and replays the first result to a concurrent duplicate that got there).
+ */
+void kefu_call_idempotency_check(kefu_call *call, kefu_handler next);
+void kefu_call_eval_step(kefu_call *call, const kefu_script *s, int nargs, const char **args,
+                         const size_t *arglens, kefu_call_eval_cb on_ok, void *arg);
 
 #endif

@@ -133,29 +133,40 @@ bad:
     kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "storage error");
 }
 
-void kefu_call_eval(kefu_call *call, const kefu_script *s, int nargs, const char **args,
-                    const size_t *arglens, kefu_call_eval_cb on_ok, void *arg)
+/* The idempotency record's key and the params fingerprint of the call; both
+ * empty when the call has no key. False when out of memory. */
+static bool idem_of(kefu_call *call, char idem[300], char fp[41])
+{
+    char *canon;
+
+    idem[0] = fp[0] = '\0';
+    if (!call->idem_key)
+        return true;
+    canon = kefu_json_canonical(call->params);
+    if (!canon)
+        return false;
+    kefu_sha1_hex(canon, strlen(canon), fp);
+    cJSON_free(canon);
+    snprintf(idem, 300, "%s:idem:%s:%s", call->svc->cfg.ns, call->method->name, call->idem_key);
+    return true;
+}
+
+static void eval(kefu_call *call, const kefu_script *s, int nargs, const char **args,
+                 const size_t *arglens, kefu_call_eval_cb on_ok, void *arg, bool record)
 {
     kefu_service *svc = call->svc;
-    const char *argv[64];
-    size_t lens[64];
+    const char *argv[KEFU_SCRIPT_MAX_ARGS + 8];
+    size_t lens[KEFU_SCRIPT_MAX_ARGS + 8];
     char idem[300] = "", fp[41] = "", now[24];
     int n = 0;
 
-    if (nargs + 8 > 64) {
+    if (nargs > KEFU_SCRIPT_MAX_ARGS) {
         kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
         return;
     }
-    if (call->idem_key) {
-        char *canon = kefu_json_canonical(call->params);
-        if (!canon) {
-            kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
-            return;
-        }
-        kefu_sha1_hex(canon, strlen(canon), fp);
-        cJSON_free(canon);
-        snprintf(idem, sizeof(idem), "%s:idem:%s:%s", svc->cfg.ns, call->method->name,
-                 call->idem_key);
+    if (record && !idem_of(call, idem, fp)) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
+        return;
     }
     snprintf(now, sizeof(now), "%lld", (long long)call->now);
     argv[n] = "EVALSHA", lens[n++] = 7;
@@ -170,4 +181,53 @@ void kefu_call_eval(kefu_call *call, const kefu_script *s, int nargs, const char
         argv[n] = args[i], lens[n++] = arglens ? arglens[i] : strlen(args[i]);
     call->eval_cb = on_ok;
     kefu_call_redis(call, on_eval, arg, n, argv, lens);
+}
+
+void kefu_call_eval(kefu_call *call, const kefu_script *s, int nargs, const char **args,
+                    const size_t *arglens, kefu_call_eval_cb on_ok, void *arg)
+{
+    eval(call, s, nargs, args, arglens, on_ok, arg, true);
+}
+
+void kefu_call_eval_step(kefu_call *call, const kefu_script *s, int nargs, const char **args,
+                         const size_t *arglens, kefu_call_eval_cb on_ok, void *arg)
+{
+    eval(call, s, nargs, args, arglens, on_ok, arg, false);
+}
+
+/* The idempotency record, if any: "<fingerprint>\n<first result>". */
+static void on_idem_record(kefu_call *call, redisReply *reply, void *arg)
+{
+    kefu_handler next = (kefu_handler)arg;
+    char idem[300], fp[41];
+    const char *nl;
+
+    if (reply->type != REDIS_REPLY_STRING) {
+        next(call);
+        return;
+    }
+    idem_of(call, idem, fp);
+    nl = memchr(reply->str, '\n', reply->len);
+    if (nl && (size_t)(nl - reply->str) == strlen(fp) && memcmp(reply->str, fp, strlen(fp)) == 0) {
+        kefu_call_reply_json(call, nl + 1, reply->len - (size_t)(nl + 1 - reply->str));
+        return;
+    }
+    kefu_call_reply_error(call, KEFU_STATUS_FAILED_PRECONDITION, "meta.idempotency_key",
+                          "idempotency key reused with different params");
+}
+
+void kefu_call_idempotency_check(kefu_call *call, kefu_handler next)
+{
+    char idem[300], fp[41];
+    const char *argv[2] = {"GET", idem};
+
+    if (!call->idem_key) {
+        next(call);
+        return;
+    }
+    if (!idem_of(call, idem, fp)) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    kefu_call_redis(call, on_idem_record, (void *)next, 2, argv, NULL);
 }

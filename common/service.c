@@ -74,6 +74,16 @@ int kefu_call_tz(kefu_call *call)
     return call->svc->clock.tz_minutes;
 }
 
+uint64_t kefu_call_token(kefu_call *call)
+{
+    return call->gen;
+}
+
+bool kefu_call_live(kefu_call *call, uint64_t token)
+{
+    return call->gen == token && call->state == CALL_ACTIVE;
+}
+
 int64_t kefu_call_remaining_ms(kefu_call *call)
 {
     int64_t left;

@@ -53,8 +53,8 @@ static int ceiling_health(const char *params, const char *ns, redisContext *setu
 /*
  * complaints.Create is one EVALSHA of the service's own create script (the
  * same wrapped source the service loads) with the arguments the handler
- * would pass, built by the same record functions; no idempotency key, like
- * a benchmark call without --idempotency.
+ * passes, built by the same function; no idempotency key, like a benchmark
+ * call without --idempotency.
  */
 static int ceiling_complaints_create(const char *params, const char *ns, redisContext *setup,
                                      kefu_bench_ceiling *out)
@@ -62,29 +62,32 @@ static int ceiling_complaints_create(const char *params, const char *ns, redisCo
     kefu_ms now = (kefu_ms)time(NULL) * 1000;
     int tz = KEFU_DEFAULT_TZ_MINUTES;
     cJSON *p = cJSON_Parse(params ? params : "{}");
-    char *src = kefu_script_wrap(kefu_lua_create), *record = NULL, *history = NULL;
-    char customer[80], year[8], nowtext[24];
+    char *body = complaints_store_source(COMPLAINTS_CREATE);
+    char *src = body ? kefu_script_wrap(body) : NULL;
+    char nowms[24], nowtext[32];
     redisReply *sha = NULL;
+    complaints_create_args a;
     int rc = -1;
 
+    memset(&a, 0, sizeof(a));
     if (!p || !src)
         goto out;
     sha = redisCommand(setup, "SCRIPT LOAD %s", src);
     if (!sha || sha->type != REDIS_REPLY_STRING)
         goto out;
-    record = complaints_record_new(p, now, tz);
-    history = complaints_history_entry(now, tz, "create", "bench", NULL, "received", NULL);
-    complaints_customer_key(p, customer, sizeof(customer));
-    snprintf(year, sizeof(year), "%04d", kefu_time_to_date(now, tz).year);
-    snprintf(nowtext, sizeof(nowtext), "%lld", (long long)now);
-    if (!record || !history)
+    if (!complaints_create_args_build(&a, p, now, tz))
         goto out;
-    const char *sev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "severity"));
-    const char *args[] = {"EVALSHA", sha->str, "0",     ns,       "",      "",
-                          nowtext,   "bench",  year,    record,   customer,
-                          sev && strcmp(sev, "critical") == 0 ? "1" : "0", history};
-    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
-        if (ceiling_arg(out, args[i], strlen(args[i])) != 0)
+    snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
+    kefu_time_format_rfc3339(now, tz, nowtext);
+    /* EVALSHA sha 0, the runtime's five (NS, no idempotency key, no
+     * fingerprint, NOW_MS, ACTOR), the store's two (time text, scope). */
+    const char *head[] = {"EVALSHA", sha->str, "0", ns, "", "", nowms, "bench", nowtext, "*"};
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+        if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
+            goto out;
+    }
+    for (int i = 0; i < a.argc; i++) {
+        if (ceiling_arg(out, a.argv[i], strlen(a.argv[i])) != 0)
             goto out;
     }
     out->label = "redis EVALSHA complaints.create";
@@ -92,9 +95,9 @@ static int ceiling_complaints_create(const char *params, const char *ns, redisCo
 out:
     if (sha)
         freeReplyObject(sha);
-    cJSON_free(record);
-    cJSON_free(history);
+    complaints_create_args_free(&a);
     free(src);
+    free(body);
     cJSON_Delete(p);
     return rc;
 }

@@ -10,7 +10,7 @@
 #include <hiredis/hiredis.h>
 #include <stddef.h>
 
-#define KEFU_BENCH_MAX_ARGS 32
+#define KEFU_BENCH_MAX_ARGS 96
 
 typedef struct {
     const char *label;                 /* e.g. "redis PING", "redis EVALSHA complaints.create" */

@@ -1,14 +1,15 @@
 /*
- * record.c - complaint records as JSON, built from validated params.
- * Pure: no I/O, no clock; callers pass the instant and zone.
+ * record.c - complaint records as JSON, built from validated params, and the
+ * due-date rules. Pure: no I/O, no clock; callers pass the instant and zone.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
 #include "complaints.h"
 #include "json.h"
+
+#define DAY_MS 86400000LL
 
 static cJSON *copy_or_null(const cJSON *params, const char *key)
 {
@@ -23,13 +24,12 @@ static void add_time(cJSON *obj, const char *key, kefu_ms t, int tz)
     cJSON_AddStringToObject(obj, key, text);
 }
 
-char *complaints_record_new(const cJSON *params, kefu_ms now, int tz)
+cJSON *complaints_record_new(const cJSON *params, kefu_ms now, int tz)
 {
     const char *severity = kefu_json_str(params, "severity");
     const char *received_at = kefu_json_str(params, "received_at");
     kefu_ms received = now;
     cJSON *rec = cJSON_CreateObject();
-    char *text;
 
     if (!severity)
         severity = "minor";
@@ -55,29 +55,63 @@ char *complaints_record_new(const cJSON *params, kefu_ms now, int tz)
     cJSON_AddNullToObject(rec, "confirmation");
     cJSON_AddNumberToObject(rec, "reopened", 0);
     cJSON_AddArrayToObject(rec, "return_ids");
+    cJSON_AddNullToObject(rec, "hold");
+    cJSON_AddNullToObject(rec, "withdrawal");
+    cJSON_AddNullToObject(rec, "closed_at");
     add_time(rec, "created_at", now, tz);
     add_time(rec, "updated_at", now, tz);
     cJSON_AddNumberToObject(rec, "version", 1);
-    text = cJSON_PrintUnformatted(rec);
-    cJSON_Delete(rec);
-    return text;
+    return rec;
 }
 
-char *complaints_history_entry(kefu_ms at, int tz, const char *action, const char *by,
-                               const char *from, const char *to, cJSON *details)
+bool complaints_create_args_build(complaints_create_args *a, const cJSON *params, kefu_ms now,
+                                  int tz)
 {
-    cJSON *e = cJSON_CreateObject();
-    char *text;
+    const char *severity = kefu_json_str(params, "severity");
+    const char *received_at = kefu_json_str(params, "received_at");
+    kefu_ms received = now;
+    cJSON *rec, *f, *details;
+    bool ok = true;
 
-    add_time(e, "at", at, tz);
-    cJSON_AddStringToObject(e, "action", action);
-    cJSON_AddStringToObject(e, "by", by);
-    cJSON_AddItemToObject(e, "from", from ? cJSON_CreateString(from) : cJSON_CreateNull());
-    cJSON_AddItemToObject(e, "to", to ? cJSON_CreateString(to) : cJSON_CreateNull());
-    cJSON_AddItemToObject(e, "details", details ? details : cJSON_CreateObject());
-    text = cJSON_PrintUnformatted(e);
-    cJSON_Delete(e);
-    return text;
+    memset(a, 0, sizeof(*a));
+    if (received_at)
+        kefu_time_parse_rfc3339(received_at, strlen(received_at), &received);
+    complaints_customer_key(params, a->customer, sizeof(a->customer));
+    snprintf(a->year, sizeof(a->year), "%04d", kefu_time_to_date(now, tz).year);
+    snprintf(a->received_ms, sizeof(a->received_ms), "%lld", (long long)received);
+    details = cJSON_CreateObject();
+    cJSON_AddStringToObject(details, "channel", kefu_json_str(params, "channel"));
+    cJSON_AddStringToObject(details, "severity", severity ? severity : "minor");
+    a->texts[a->n_texts++] = cJSON_PrintUnformatted(details);
+    cJSON_Delete(details);
+    a->argv[a->argc++] = a->year;
+    a->argv[a->argc++] = a->customer;
+    a->argv[a->argc++] = kefu_json_str(kefu_json_get(params, "received_by"), "department");
+    a->argv[a->argc++] = a->received_ms;
+    a->argv[a->argc++] = severity && strcmp(severity, "critical") == 0 ? "1" : "0";
+    a->argv[a->argc++] = a->texts[0];
+    /* The record's fields as name / JSON text pairs, stored as they are. */
+    rec = complaints_record_new(params, now, tz);
+    cJSON_ArrayForEach(f, rec)
+    {
+        if (a->n_texts == 40 || a->argc + 2 > 80)
+            break;
+        a->argv[a->argc++] = f->string;
+        a->argv[a->argc++] = a->texts[a->n_texts++] = cJSON_PrintUnformatted(f);
+    }
+    /* The names point into `rec`: it lives as long as the args. */
+    for (int i = 0; i < a->n_texts; i++)
+        ok = ok && a->texts[i] != NULL;
+    a->rec = rec;
+    return ok && rec;
+}
+
+void complaints_create_args_free(complaints_create_args *a)
+{
+    for (int i = 0; i < a->n_texts; i++)
+        cJSON_free(a->texts[i]);
+    cJSON_Delete(a->rec);
+    memset(a, 0, sizeof(*a));
 }
 
 void complaints_customer_key(const cJSON *params, char *out, size_t cap)
@@ -106,12 +140,24 @@ bool complaints_id_valid(const char *id)
     return true;
 }
 
-bool complaints_visible(const kefu_principal *p, const cJSON *record)
+int complaints_due_days(const char *severity)
 {
-    const char *dept = kefu_json_str(record, "department");
-    const char *intake = kefu_json_str(kefu_json_get(record, "received_by"), "department");
+    if (strcmp(severity, "critical") == 0)
+        return 3;
+    if (strcmp(severity, "major") == 0)
+        return 7;
+    return 15;
+}
 
-    if (p->all_departments)
-        return true;
-    return (dept && kefu_principal_sees(p, dept)) || (intake && kefu_principal_sees(p, intake));
+void complaints_due_candidates_at(kefu_ms from, int tz, complaints_due_candidates *out)
+{
+    static const char *const severities[3] = {"critical", "major", "minor"};
+
+    /* The business zone has a fixed offset, so "n days later, same clock
+     * time" is exactly n * 24 h. */
+    for (int i = 0; i < 3; i++) {
+        kefu_ms due = from + complaints_due_days(severities[i]) * DAY_MS;
+        kefu_time_format_rfc3339(due, tz, out->text[i]);
+        snprintf(out->ms[i], sizeof(out->ms[i]), "%lld", (long long)due);
+    }
 }

@@ -1,21 +1,57 @@
 /*
  * store.c - the only file of the complaints service that knows Redis keys
  * and scripts. Keys, all under the namespace NS:
- *   NS:complaint:<id>                the record (JSON)
- *   NS:complaint:<id>:history        its history entries, oldest first
- *   NS:complaints:seq:<year>         the id sequence of a business year
- *   NS:complaints:order              the global insertion order
- *   NS:complaints:idx:<index>        sorted sets of ids by insertion order
+ *   NS:complaint:<id>                  the record: a hash of JSON-text fields
+ *                                      plus plain "_" fields for indexes
+ *   NS:complaint:<id>:history          its history events, oldest first
+ *   NS:complaints:seq:<year>           the id sequence of a business year
+ *   NS:complaints:order                the global insertion order
+ *   NS:complaints:idx:<index>          sorted sets: all, status:<s>, dept:<d>,
+ *                                      intake:<d>, customer:<c>, escalated
+ *                                      (by order); received, due, closed_at (by ms)
+ *   NS:complaints:report:<month>       frozen monthly reports
+ *   NS:complaints:archive:pending[:ids] the archive batch in progress
+ * Every script is lua/lib.lua followed by its own body.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "complaints.h"
 
-struct complaints_store {
-    kefu_script create;
+typedef struct {
+    kefu_script scripts[COMPLAINTS_SCRIPT_COUNT];
+} complaints_store;
+
+static const struct {
+    const char *name;
+    const char *body;
+} script_table[COMPLAINTS_SCRIPT_COUNT] = {
+    [COMPLAINTS_CREATE] = {"complaints.create", kefu_lua_create},
+    [COMPLAINTS_GET] = {"complaints.get", kefu_lua_get},
+    [COMPLAINTS_HISTORY] = {"complaints.history", kefu_lua_history},
+    [COMPLAINTS_ASSIGN] = {"complaints.assign", kefu_lua_assign},
+    [COMPLAINTS_RESOLVE] = {"complaints.resolve", kefu_lua_resolve},
+    [COMPLAINTS_CONFIRM] = {"complaints.confirm", kefu_lua_confirm},
+    [COMPLAINTS_WITHDRAW] = {"complaints.withdraw", kefu_lua_withdraw},
+    [COMPLAINTS_HOLD] = {"complaints.hold", kefu_lua_hold},
+    [COMPLAINTS_LIST] = {"complaints.list", kefu_lua_list},
+    [COMPLAINTS_ESCALATIONS] = {"complaints.escalations", kefu_lua_escalations},
+    [COMPLAINTS_ROWS] = {"complaints.rows", kefu_lua_rows},
+    [COMPLAINTS_REPORT] = {"complaints.report", kefu_lua_report},
+    [COMPLAINTS_ARCHIVE_CLAIM] = {"complaints.archive_claim", kefu_lua_archive_claim},
+    [COMPLAINTS_ARCHIVE_COMMIT] = {"complaints.archive_commit", kefu_lua_archive_commit},
 };
+
+char *complaints_store_source(complaints_script script)
+{
+    size_t n = strlen(kefu_lua_lib) + strlen(script_table[script].body) + 2;
+    char *src = malloc(n);
+    if (src)
+        snprintf(src, n, "%s\n%s", kefu_lua_lib, script_table[script].body);
+    return src;
+}
 
 kefu_status complaints_store_init(kefu_service *svc, kefu_error *err)
 {
@@ -23,7 +59,15 @@ kefu_status complaints_store_init(kefu_service *svc, kefu_error *err)
 
     if (!st)
         return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "out of memory");
-    kefu_script_init(svc, &st->create, "complaints.create", kefu_lua_create);
+    for (int i = 0; i < COMPLAINTS_SCRIPT_COUNT; i++) {
+        char *src = complaints_store_source((complaints_script)i);
+        if (!src) {
+            free(st);
+            return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "out of memory");
+        }
+        kefu_script_init(svc, &st->scripts[i], script_table[i].name, src);
+        free(src);
+    }
     kefu_service_set_app(svc, st);
     return KEFU_STATUS_OK;
 }
@@ -33,43 +77,48 @@ void complaints_store_fini(kefu_service *svc)
     complaints_store *st = kefu_service_app(svc);
     if (!st)
         return;
-    kefu_script_free(&st->create);
+    for (int i = 0; i < COMPLAINTS_SCRIPT_COUNT; i++)
+        kefu_script_free(&st->scripts[i]);
     free(st);
 }
 
-void complaints_store_create(kefu_call *call, const char *record, int year, const char *customer_id,
-                             bool escalated, const char *history)
+static void run(kefu_call *call, complaints_script script, int nargs, const char **args,
+                kefu_call_eval_cb on_ok, void *arg, bool last_step)
 {
     complaints_store *st = kefu_call_app(call);
-    char y[8];
-    const char *args[5];
+    const char *argv[KEFU_SCRIPT_MAX_ARGS];
+    char now[32], scope[KEFU_AUTH_MAX_DEPARTMENTS * 65 + 2];
 
-    snprintf(y, sizeof(y), "%04d", year);
-    args[0] = y;
-    args[1] = record;
-    args[2] = customer_id;
-    args[3] = escalated ? "1" : "0";
-    args[4] = history;
-    kefu_call_eval(call, &st->create, 5, args, NULL, NULL, NULL);
-}
-
-static void on_get(kefu_call *call, redisReply *reply, void *arg)
-{
-    complaints_record_cb cb = (complaints_record_cb)arg;
-
-    if (reply->type != REDIS_REPLY_STRING) {
-        kefu_call_reply_error(call, KEFU_STATUS_NOT_FOUND, "id", "complaint not found");
+    if (nargs + 2 > KEFU_SCRIPT_MAX_ARGS) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
         return;
     }
-    cb(call, reply->str, reply->len);
+    kefu_time_format_rfc3339(kefu_call_now(call), kefu_call_tz(call), now);
+    kefu_principal_scope(kefu_call_principal(call), scope, sizeof(scope));
+    argv[0] = now;
+    argv[1] = scope;
+    for (int i = 0; i < nargs; i++)
+        argv[i + 2] = args[i];
+    if (last_step)
+        kefu_call_eval(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
+    else
+        kefu_call_eval_step(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
 }
 
-void complaints_store_get(kefu_call *call, const char *id, complaints_record_cb cb)
+void complaints_store_run(kefu_call *call, complaints_script script, int nargs, const char **args,
+                          kefu_call_eval_cb on_ok, void *arg)
 {
-    const kefu_config *cfg = kefu_service_config(kefu_call_service(call));
-    char key[128];
-    const char *argv[2] = {"GET", key};
+    run(call, script, nargs, args, on_ok, arg, true);
+}
 
-    snprintf(key, sizeof(key), "%s:complaint:%s", cfg->ns, id);
-    kefu_call_redis(call, on_get, (void *)cb, 2, argv, NULL);
+void complaints_store_step(kefu_call *call, complaints_script script, int nargs,
+                           const char **args, kefu_call_eval_cb on_ok, void *arg)
+{
+    run(call, script, nargs, args, on_ok, arg, false);
+}
+
+const char *complaints_store_archive_dir(kefu_service *svc)
+{
+    const char *dir = kefu_service_config(svc)->archive_dir;
+    return dir && *dir ? dir : "archive";
 }

@@ -147,12 +147,13 @@ static long zcard_all(redisContext *rc)
 /* The record of `id` holds title `title`. */
 static bool record_has_title(redisContext *rc, const char *id, const char *title)
 {
-    redisReply *r = redisCommand(rc, "GET kefu:complaint:%s", id);
+    /* A record is a hash of JSON-text fields. */
+    redisReply *r = redisCommand(rc, "HGET kefu:complaint:%s title", id);
     bool ok = false;
     if (r && r->type == REDIS_REPLY_STRING) {
-        cJSON *rec = cJSON_Parse(r->str);
-        ok = rec && kefu_json_str(rec, "title") && strcmp(kefu_json_str(rec, "title"), title) == 0;
-        cJSON_Delete(rec);
+        cJSON *t = cJSON_Parse(r->str);
+        ok = cJSON_IsString(t) && strcmp(t->valuestring, title) == 0;
+        cJSON_Delete(t);
     }
     freeReplyObject(r);
     return ok;

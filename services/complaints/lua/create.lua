@@ -1,20 +1,22 @@
--- complaints.Create: assign the next id of the year, store the record, its
--- first history entry and its indexes. Nothing here can fail after the
--- first write.
--- ARGV: year, record JSON without id, customer id, escalated (1/0), history entry
-local year, record, customer, escalated, history = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local seq = redis.call('INCR', NS .. ':complaints:seq:' .. year)
-local id = string.format('C%s-%06d', year, seq)
-local key = NS .. ':complaint:' .. id
-local rec = '{"id":"' .. id .. '",' .. string.sub(record, 2)
-redis.call('SET', key, rec)
-redis.call('RPUSH', key .. ':history', history)
--- One global order number makes every index page stably, newest first.
+-- complaints.Create: the next id of the business year, the record, its
+-- first history event and its indexes. Nothing can fail after the first write.
+-- ARGV: 3 year, 4 customer key, 5 intake department, 6 received ms,
+-- 7 escalated (1/0), 8 history details, then field/value pairs.
+local year, customer, intake, received_ms = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local id = string.format('C%s-%06d', year, redis.call('INCR', NS .. ':complaints:seq:' .. year))
 local order = redis.call('INCR', NS .. ':complaints:order')
-redis.call('ZADD', NS .. ':complaints:idx:all', order, id)
-redis.call('ZADD', NS .. ':complaints:idx:status:received', order, id)
-redis.call('ZADD', NS .. ':complaints:idx:customer:' .. customer, order, id)
-if escalated == '1' then
-  redis.call('ZADD', NS .. ':complaints:idx:escalated', order, id)
+local args = {'HSET', ckey(id), 'id', jstr(id), '_order', order, '_received_ms', received_ms,
+  '_intake', intake, '_customer', customer, '_dept', ''}
+for i = 9, #ARGV, 2 do
+  args[#args + 1] = ARGV[i]
+  args[#args + 1] = ARGV[i + 1]
 end
-return ok(rec)
+redis.call(unpack(args))
+redis.call('ZADD', ikey('all'), order, id)
+redis.call('ZADD', ikey('status:received'), order, id)
+redis.call('ZADD', ikey('intake:' .. intake), order, id)
+redis.call('ZADD', ikey('customer:' .. customer), order, id)
+redis.call('ZADD', ikey('received'), received_ms, id)
+if ARGV[7] == '1' then redis.call('ZADD', ikey('escalated'), order, id) end
+history(id, 'create', nil, 'received', ARGV[8])
+return ok(render(id))

@@ -1,0 +1,5 @@
+-- complaints.History: every event, oldest first. ARGV: 3 id.
+local r = load(ARGV[3])
+if not r or not visible(r) then return err('NOT_FOUND', 'complaint not found', 'id') end
+local events = redis.call('LRANGE', ckey(ARGV[3]) .. ':history', 0, -1)
+return ok('{"id":' .. jstr(ARGV[3]) .. ',"events":[' .. table.concat(events, ',') .. ']}')

@@ -1,0 +1,105 @@
+-- lib.lua: shared by every complaints script; store.c puts it in front of
+-- each one. A record is a hash NS:complaint:<id> whose public fields hold
+-- JSON text (rendered in FIELDS order) and whose "_" fields are plain values
+-- for filters and indexes. Body ARGV[1] is the business-zone time of NOW_MS
+-- as text and ARGV[2] the caller's scope: "*" or "\n"-separated departments.
+local NOW_TEXT, SCOPE = ARGV[1], ARGV[2]
+local FIELDS = {'id', 'status', 'customer', 'product', 'channel', 'category', 'severity', 'title',
+  'description', 'remedy_sought', 'received_by', 'received_at', 'department', 'owner', 'due_at',
+  'escalated', 'resolution', 'confirmation', 'reopened', 'return_ids', 'hold', 'withdrawal',
+  'closed_at', 'created_at', 'updated_at', 'version'}
+local DAY_MS = 86400000
+
+local function ckey(id) return NS .. ':complaint:' .. id end
+local function ikey(name) return NS .. ':complaints:idx:' .. name end
+local function jstr(s)
+  if s == nil or s == false or s == '' then return 'null' end
+  return cjson.encode(s)
+end
+
+-- The record as JSON text, with "overdue" computed now; nil when absent.
+local function render(id)
+  local v = redis.call('HMGET', ckey(id), unpack(FIELDS))
+  if not v[1] then return nil end
+  local due = redis.call('HGET', ckey(id), '_due_ms')
+  local parts = {}
+  for i, f in ipairs(FIELDS) do
+    parts[#parts + 1] = '"' .. f .. '":' .. (v[i] or 'null')
+    if f == 'due_at' then
+      local overdue = v[2] == '"assigned"' and due and due ~= '' and tonumber(due) < NOW_MS
+      parts[#parts + 1] = '"overdue":' .. (overdue and 'true' or 'false')
+    end
+  end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+
+-- What transitions and filters look at.
+local function load(id)
+  local v = redis.call('HMGET', ckey(id), 'status', 'version', '_dept', '_intake', 'severity',
+    '_order', 'hold', '_due_ms', 'reopened', '_customer', 'category', '_received_ms')
+  if not v[1] then return nil end
+  return {id = id, status = cjson.decode(v[1]), version = tonumber(v[2]), dept = v[3] or '',
+    intake = v[4] or '', severity = cjson.decode(v[5]), order = tonumber(v[6]),
+    held = v[7] ~= nil and v[7] ~= 'null', due_ms = tonumber(v[8] or ''),
+    reopened = tonumber(v[9]), customer = v[10] or '', category = cjson.decode(v[11]),
+    received_ms = tonumber(v[12])}
+end
+
+local function visible(r)
+  if SCOPE == '*' then return true end
+  for d in string.gmatch(SCOPE, '[^\n]+') do
+    if d == r.dept or d == r.intake then return true end
+  end
+  return false
+end
+
+-- The complaint a change applies to, after the checks every change makes:
+-- it exists and the caller may see it (else NOT_FOUND, never revealing it),
+-- the expected version, the allowed statuses. Returns r or nil, error.
+local function target(id, expected, allowed)
+  local r = load(id)
+  if not r or not visible(r) then
+    return nil, err('NOT_FOUND', 'complaint not found', 'id')
+  end
+  if expected ~= '' and tonumber(expected) ~= r.version then
+    return nil, err('ABORTED', 'complaint ' .. id .. ' is at version ' .. r.version ..
+      ', not ' .. expected, 'expected_version')
+  end
+  if allowed and not allowed[r.status] then
+    return nil, err('FAILED_PRECONDITION', 'complaint ' .. id .. ' is ' .. r.status, 'id')
+  end
+  return r
+end
+
+local function move_status(r, to)
+  redis.call('ZREM', ikey('status:' .. r.status), r.id)
+  redis.call('ZADD', ikey('status:' .. to), r.order, r.id)
+end
+
+-- Appends one history event; `details` is JSON text (default {}).
+local function history(id, action, from, to, details)
+  redis.call('RPUSH', ckey(id) .. ':history', '{"at":' .. jstr(NOW_TEXT) .. ',"action":' ..
+    jstr(action) .. ',"by":' .. jstr(ACTOR) .. ',"from":' .. jstr(from) .. ',"to":' ..
+    jstr(to) .. ',"details":' .. (details or '{}') .. '}')
+end
+
+-- Writes `fields` (name -> value), bumps version and updated_at, and
+-- answers with the record.
+local function commit(r, fields)
+  local args = {'HSET', ckey(r.id), 'version', tostring(r.version + 1), 'updated_at',
+    jstr(NOW_TEXT)}
+  for k, v in pairs(fields) do
+    args[#args + 1] = k
+    args[#args + 1] = v
+  end
+  redis.call(unpack(args))
+  return ok(render(r.id))
+end
+
+-- The default due date by severity, from the candidates the caller computed
+-- (critical, major, minor: text and ms each, starting at ARGV[first]).
+local function due_by_severity(severity, first)
+  local at = {critical = first, major = first + 2, minor = first + 4}
+  local i = at[severity] or at.minor
+  return ARGV[i], ARGV[i + 1]
+end
