@@ -149,7 +149,6 @@ cJSON *complaints_ledger_row(const cJSON *row)
     cJSON_AddItemToObject(o, "category", dup_or_null(kefu_json_get(row, "category")));
     cJSON_AddItemToObject(o, "severity", dup_or_null(kefu_json_get(row, "severity")));
     cJSON_AddItemToObject(o, "department", dup_or_null(kefu_json_get(row, "department")));
-    cJSON_AddItemToObject(o, "status", dup_or_null(kefu_json_get(row, "status")));
     cJSON_AddItemToObject(o, "due_at", dup_or_null(kefu_json_get(row, "due_at")));
     cJSON_AddItemToObject(o, "resolved_at", dup_or_null(kefu_json_get(res, "resolved_at")));
     if (resolved >= 0 && due >= 0)
@@ -183,7 +182,7 @@ void complaints_ledger_csv(const cJSON *rows, kefu_buf *out)
 {
     static const char *const cols[] = {"id",       "received_at", "customer_id", "customer",
                                        "product_model", "category", "severity", "department",
-                                       "status",   "due_at",      "resolved_at", "on_time",
+                                       "due_at",   "resolved_at", "on_time",
                                        "closed_at", "satisfied",  "rating",      NULL};
     const cJSON *row;
 
