@@ -15,6 +15,8 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', ikey('status:' .. r.status), id)
     redis.call('ZREM', ikey('received'), id)
     redis.call('ZREM', ikey('customer:' .. r.customer), id)
+    redis.call('ZREM', ikey('category:' .. r.category), id)
+    redis.call('ZREM', ikey('severity:' .. r.severity), id)
     redis.call('ZREM', ikey('intake:' .. r.intake), id)
     if r.dept ~= '' then redis.call('ZREM', ikey('dept:' .. r.dept), id) end
     redis.call('ZREM', ikey('due'), id)

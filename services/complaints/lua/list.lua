@@ -7,7 +7,9 @@ local status, dept, customer, category, severity = ARGV[3], ARGV[4], ARGV[5], AR
 local overdue, due_soon = ARGV[8] == '1', ARGV[9] == '1'
 local from_ms, to_ms = tonumber(ARGV[10]), tonumber(ARGV[11])
 local cursor, limit = tonumber(ARGV[12]), tonumber(ARGV[13])
-local MAX_EXAMINED = 5000
+-- A call examines at most this many records, so that no List holds Redis
+-- for long; a selective filter over a long history pages on from there.
+local MAX_EXAMINED = 1000
 
 local function matches(r)
   if not visible(r) then return false end
@@ -51,10 +53,16 @@ if overdue or due_soon then
     end
   end
 else
-  local index = ikey('all')
-  if status ~= '' then index = ikey('status:' .. status)
-  elseif dept ~= '' then index = ikey('dept:' .. dept)
-  elseif customer ~= '' then index = ikey('customer:' .. customer) end
+  -- Walk the smallest index that every match must be in.
+  local index, size = ikey('all'), nil
+  for _, name in ipairs({status ~= '' and 'status:' .. status, dept ~= '' and 'dept:' .. dept,
+      customer ~= '' and 'customer:' .. customer, category ~= '' and 'category:' .. category,
+      severity ~= '' and 'severity:' .. severity}) do
+    if name then
+      local n = redis.call('ZCARD', ikey(name))
+      if not size or n < size then index, size = ikey(name), n end
+    end
+  end
   local upper = cursor and ('(' .. cursor) or '+inf'
   local done = false
   while not done do
