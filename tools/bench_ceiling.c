@@ -56,48 +56,92 @@ static int ceiling_health(const char *params, const char *ns, redisContext *setu
  * passes, built by the same function; no idempotency key, like a benchmark
  * call without --idempotency.
  */
-static int ceiling_complaints_create(const char *params, const char *ns, redisContext *setup,
+/*
+ * A complaints store script by EVALSHA: the same wrapped source the service
+ * loads, the runtime's five leading arguments (NS, no idempotency key, no
+ * fingerprint, NOW_MS, ACTOR), the store's two (time text, scope "*"), then
+ * the script's own.
+ */
+static int ceiling_complaints_script(complaints_script script, const char *label, int argc,
+                                     const char **argv, const char *ns, redisContext *setup,
                                      kefu_bench_ceiling *out)
 {
     kefu_ms now = (kefu_ms)time(NULL) * 1000;
-    int tz = KEFU_DEFAULT_TZ_MINUTES;
-    cJSON *p = cJSON_Parse(params ? params : "{}");
-    char *body = complaints_store_source(COMPLAINTS_CREATE);
+    char *body = complaints_store_source(script);
     char *src = body ? kefu_script_wrap(body) : NULL;
     char nowms[24], nowtext[32];
     redisReply *sha = NULL;
-    complaints_create_args a;
     int rc = -1;
 
-    memset(&a, 0, sizeof(a));
-    if (!p || !src)
+    if (!src)
         goto out;
     sha = redisCommand(setup, "SCRIPT LOAD %s", src);
     if (!sha || sha->type != REDIS_REPLY_STRING)
         goto out;
-    if (!complaints_create_args_build(&a, p, now, tz))
-        goto out;
     snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
-    kefu_time_format_rfc3339(now, tz, nowtext);
-    /* EVALSHA sha 0, the runtime's five (NS, no idempotency key, no
-     * fingerprint, NOW_MS, ACTOR), the store's two (time text, scope). */
+    kefu_time_format_rfc3339(now, KEFU_DEFAULT_TZ_MINUTES, nowtext);
     const char *head[] = {"EVALSHA", sha->str, "0", ns, "", "", nowms, "bench", nowtext, "*"};
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
         if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
             goto out;
     }
-    for (int i = 0; i < a.argc; i++) {
-        if (ceiling_arg(out, a.argv[i], strlen(a.argv[i])) != 0)
+    for (int i = 0; i < argc; i++) {
+        if (ceiling_arg(out, argv[i], strlen(argv[i])) != 0)
             goto out;
     }
-    out->label = "redis EVALSHA complaints.create";
+    out->label = label;
     rc = 0;
 out:
     if (sha)
         freeReplyObject(sha);
-    complaints_create_args_free(&a);
     free(src);
     free(body);
+    return rc;
+}
+
+/* complaints.Create: the create script with the arguments the handler
+ * passes, built by the same function. */
+static int ceiling_complaints_create(const char *params, const char *ns, redisContext *setup,
+                                     kefu_bench_ceiling *out)
+{
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    complaints_create_args a;
+    int rc = -1;
+
+    memset(&a, 0, sizeof(a));
+    if (p && complaints_create_args_build(&a, p, (kefu_ms)time(NULL) * 1000,
+                                          KEFU_DEFAULT_TZ_MINUTES))
+        rc = ceiling_complaints_script(COMPLAINTS_CREATE, "redis EVALSHA complaints.create",
+                                       a.argc, a.argv, ns, setup, out);
+    complaints_create_args_free(&a);
+    cJSON_Delete(p);
+    return rc;
+}
+
+/* complaints.Get {id}: the get script. */
+static int ceiling_complaints_get(const char *params, const char *ns, redisContext *setup,
+                                  kefu_bench_ceiling *out)
+{
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "id"));
+    int rc = id ? ceiling_complaints_script(COMPLAINTS_GET, "redis EVALSHA complaints.get", 1,
+                                            &id, ns, setup, out)
+                : -1;
+    cJSON_Delete(p);
+    return rc;
+}
+
+/* complaints.List {limit}: the list script, unfiltered, first page. */
+static int ceiling_complaints_list(const char *params, const char *ns, redisContext *setup,
+                                   kefu_bench_ceiling *out)
+{
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(p, "limit");
+    char limit[16];
+    snprintf(limit, sizeof(limit), "%d", cJSON_IsNumber(l) ? (int)l->valuedouble : 50);
+    const char *args[] = {"", "", "", "", "", "", "", "", "", "", limit};
+    int rc = ceiling_complaints_script(COMPLAINTS_LIST, "redis EVALSHA complaints.list", 11, args,
+                                       ns, setup, out);
     cJSON_Delete(p);
     return rc;
 }
@@ -108,6 +152,8 @@ static const struct {
 } ceiling_table[] = {
     {"sys.Health", ceiling_health},
     {"complaints.Create", ceiling_complaints_create},
+    {"complaints.Get", ceiling_complaints_get},
+    {"complaints.List", ceiling_complaints_list},
     {NULL, NULL},
 };
 
