@@ -10,6 +10,10 @@
  *      after writing it);
  *   3. archive_commit.lua removes the batch's complaints and the mark.
  * A crash before 3 leaves the mark, and the next call finishes the batch.
+ * A write that fails removes what it wrote and then the mark
+ * (archive_abort.lua), so the complaints are free again. A file of another
+ * content under the batch's name is never replaced: that stops the archive
+ * until someone looks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +39,8 @@ typedef struct {
     char *lines; /* the batch's JSON lines */
     size_t len;
     size_t count;
+    bool wrote;      /* this attempt created the final file */
+    bool keep_mark;  /* the file may hold the batch: do not free it */
     char error[1024];
 } archive_job;
 
@@ -74,7 +80,17 @@ static void fail(archive_job *j, const char *what, const char *path)
     snprintf(j->error, sizeof(j->error), "%s %s: %s", what, path, strerror(errno));
 }
 
-/* Thread pool: steps 2 of the header. Touches only the job. */
+/* Thread pool: a failed attempt takes back the file it wrote. */
+static void undo_file(archive_job *j)
+{
+    char path[700];
+
+    snprintf(path, sizeof(path), "%s/%s", j->dir, j->file);
+    if (j->wrote && unlink(path) != 0 && errno != ENOENT)
+        j->keep_mark = true; /* it may still be there: keep the batch pending */
+}
+
+/* Thread pool: step 2 of the header. Touches only the job. */
 static void write_file(uv_work_t *w)
 {
     archive_job *j = w->data;
@@ -89,6 +105,12 @@ static void write_file(uv_work_t *w)
     }
     if (same_content(path, j->lines, j->len))
         return; /* written by a call that died before step 3 */
+    if (access(path, F_OK) == 0) {
+        snprintf(j->error, sizeof(j->error),
+                 "%s exists with other content; it is never replaced (move it aside)", path);
+        j->keep_mark = true;
+        return;
+    }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) {
         fail(j, "cannot create", tmp);
@@ -106,16 +128,20 @@ static void write_file(uv_work_t *w)
         unlink(tmp);
         return;
     }
+    j->wrote = true;
     dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0) {
         fail(j, "cannot sync", j->dir);
         if (dfd >= 0)
             close(dfd);
+        undo_file(j);
         return;
     }
     close(dfd);
-    if (!same_content(path, j->lines, j->len))
+    if (!same_content(path, j->lines, j->len)) {
         snprintf(j->error, sizeof(j->error), "%s does not read back as written", path);
+        undo_file(j);
+    }
 }
 
 static void job_free(archive_job *j)
@@ -127,6 +153,16 @@ static void job_free(archive_job *j)
 static void free_job(void *p)
 {
     job_free(p);
+}
+
+/* The failed batch is released; say why it failed. */
+static void on_aborted(kefu_call *call, const char *json, size_t len, void *arg)
+{
+    archive_job *j = arg;
+    (void)json;
+    (void)len;
+    kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, "archive-dir",
+                          "archive not written, nothing archived: %s", j->error);
 }
 
 /* Loop: the file is written (or not). */
@@ -142,9 +178,15 @@ static void after_write(uv_work_t *w, int status)
     }
     kefu_call_own(call, j, free_job);
     if (status != 0 || j->error[0]) {
-        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, "archive-dir",
-                              "archive not written (the batch stays pending): %s",
-                              j->error[0] ? j->error : "cancelled");
+        if (!j->error[0])
+            snprintf(j->error, sizeof(j->error), "cancelled");
+        if (j->keep_mark) {
+            kefu_call_reply_error(call, KEFU_STATUS_DATA_LOSS, "archive-dir",
+                                  "archive stopped (the batch stays pending): %s", j->error);
+            return;
+        }
+        const char *args[] = {j->file};
+        complaints_store_step(call, COMPLAINTS_ARCHIVE_ABORT, 1, args, on_aborted, j);
         return;
     }
     char path[700];
@@ -216,8 +258,8 @@ static void archive_start(kefu_call *call)
         if (*c == ':' || *c == '+')
             *c = *c == ':' ? '-' : 'p';
     }
-    snprintf(file, sizeof(file), "complaints-%04d-%02d-%02d-%s-%lld.jsonl", cut.year, cut.month,
-             cut.day, stamp, (long long)(now % 1000));
+    snprintf(file, sizeof(file), "complaints-before-%04d-%02d-%02d-at-%s", cut.year, cut.month,
+             cut.day, stamp);
     const char *args[] = {cut_ms, BATCH, file};
     complaints_store_step(call, COMPLAINTS_ARCHIVE_CLAIM, 3, args, on_claimed, NULL);
 }

@@ -20,7 +20,8 @@ extern const kefu_service_def complaints_service;
 extern const char kefu_lua_lib[], kefu_lua_create[], kefu_lua_get[], kefu_lua_history[],
     kefu_lua_assign[], kefu_lua_resolve[], kefu_lua_confirm[], kefu_lua_withdraw[],
     kefu_lua_hold[], kefu_lua_list[], kefu_lua_escalations[], kefu_lua_rows[],
-    kefu_lua_report[], kefu_lua_archive_claim[], kefu_lua_archive_commit[];
+    kefu_lua_report[], kefu_lua_archive_claim[], kefu_lua_archive_commit[],
+    kefu_lua_archive_abort[];
 
 /* ---- handlers.c, queries.c, archive.c: one function per method ---- */
 void complaints_create(kefu_call *call);
@@ -55,6 +56,7 @@ typedef enum {
     COMPLAINTS_REPORT,
     COMPLAINTS_ARCHIVE_CLAIM,
     COMPLAINTS_ARCHIVE_COMMIT,
+    COMPLAINTS_ARCHIVE_ABORT,
     COMPLAINTS_SCRIPT_COUNT
 } complaints_script;
 

@@ -197,6 +197,16 @@ bool kh_service_start(kh_service *s, const char *name, const char *redis_url,
         kefu_call_opts o = {.deadline_ms = 200, .max_attempts = 1};
         cJSON *r = kh_call(s->addr, "sys.Health", NULL, &o);
         if (r) {
+            /* Answering; give it a moment to reach Redis too (tests of a
+             * Redis that is down go on without it). */
+            for (int j = 0; j < 100; j++) {
+                const char *st = kh_str(r, "status");
+                if (st && strcmp(st, "SERVING") == 0)
+                    break;
+                cJSON_Delete(r);
+                kh_sleep_ms(20);
+                r = kh_call(s->addr, "sys.Health", NULL, &o);
+            }
             cJSON_Delete(r);
             return true;
         }

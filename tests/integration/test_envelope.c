@@ -133,7 +133,7 @@ static void expect_ok(const char *file, int line, const cJSON *r)
 #define EXPECT_ID_NULL(r) CHECK((r) && cJSON_IsNull(kefu_json_get((r), "id")))
 #define EXPECT_ID_STR(r, s)                                                                        \
     CHECK_STR(cJSON_IsString(kefu_json_get((r), "id")) ? kefu_json_get((r), "id")->valuestring     \
-                                                       : "(not a string)",                        \
+                                                       : "(not a string)",                         \
               (s))
 #define EXPECT_ID_NUM(r, n)                                                                        \
     CHECK((r) && cJSON_IsNumber(kefu_json_get((r), "id")) &&                                       \
@@ -272,8 +272,8 @@ static void test_invalid_utf8_in_key(void)
     char req[256];
 
     for (int i = 0; keys[i]; i++) {
-        snprintf(req, sizeof(req), "{\"id\":\"u-%d\",\"method\":\"sys.Metrics\",\"params\":{\"%s\":1}}",
-                 i, keys[i]);
+        snprintf(req, sizeof(req),
+                 "{\"id\":\"u-%d\",\"method\":\"sys.Metrics\",\"params\":{\"%s\":1}}", i, keys[i]);
         cJSON *r = send_text(req);
         EXPECT_ERR(r, 3, NULL);
         EXPECT_ID_NULL(r);
@@ -288,8 +288,8 @@ static void test_invalid_utf8_in_key(void)
 
 static void test_invalid_utf8_in_value(void)
 {
-    static const char *const values[] = {"\xC3\x28", "\xF4\x90\x80\x80", "ok\x80", "\xE7\x81\xAF\xE7",
-                                         NULL};
+    static const char *const values[] = {"\xC3\x28", "\xF4\x90\x80\x80", "ok\x80",
+                                         "\xE7\x81\xAF\xE7", NULL};
     char req[2048];
 
     for (int i = 0; values[i]; i++) {
@@ -354,8 +354,8 @@ static char *nested(const char *method, int depth, bool objects)
 {
     size_t cap = 256 + (size_t)depth * 8;
     char *s = malloc(cap);
-    size_t n = (size_t)snprintf(s, cap, "{\"id\":\"n-%d\",\"method\":\"%s\",\"params\":{\"deep\":",
-                                depth, method);
+    size_t n = (size_t)snprintf(
+        s, cap, "{\"id\":\"n-%d\",\"method\":\"%s\",\"params\":{\"deep\":", depth, method);
 
     for (int i = 0; i < depth - 2; i++)
         n += (size_t)snprintf(s + n, cap - n, "%s", objects ? "{\"deep\":" : "[");
@@ -449,8 +449,22 @@ static void test_duplicate_keys(void)
         free(dup);
         free(p);
     }
+    /* In a large object (the duplicate check takes another path past 16 members). */
+    {
+        char req[2048];
+        size_t n = (size_t)snprintf(req, sizeof(req),
+                                    "{\"id\":\"dl\",\"method\":\"sys.Metrics\",\"params\":{");
+        for (int i = 0; i < 40; i++)
+            n += (size_t)snprintf(req + n, sizeof(req) - n, "\"k%02d\":%d,", i, i);
+        snprintf(req + n, sizeof(req) - n, "\"k27\":0}}");
+        r = send_text(req);
+        EXPECT_ERR(r, 3, NULL);
+        CHECK(strstr(err_msg(r), "duplicate") != NULL);
+        cJSON_Delete(r);
+    }
     /* Equal keys in different objects are not duplicates. */
-    r = send_text("{\"id\":\"d\",\"method\":\"complaints.Get\",\"params\":{\"id\":\"C2026-999999\"}}");
+    r = send_text(
+        "{\"id\":\"d\",\"method\":\"complaints.Get\",\"params\":{\"id\":\"C2026-999999\"}}");
     EXPECT_ERR(r, 5, NULL);
     EXPECT_ID_STR(r, "d");
     cJSON_Delete(r);
@@ -473,9 +487,12 @@ static void test_method_missing(void)
 static void test_method_not_string(void)
 {
     static const char *const bodies[] = {
-        "{\"id\":\"m-2\",\"method\":5}",     "{\"id\":\"m-2\",\"method\":null}",
-        "{\"id\":\"m-2\",\"method\":true}",  "{\"id\":\"m-2\",\"method\":[\"sys.Health\"]}",
-        "{\"id\":\"m-2\",\"method\":{\"name\":\"sys.Health\"}}", NULL,
+        "{\"id\":\"m-2\",\"method\":5}",
+        "{\"id\":\"m-2\",\"method\":null}",
+        "{\"id\":\"m-2\",\"method\":true}",
+        "{\"id\":\"m-2\",\"method\":[\"sys.Health\"]}",
+        "{\"id\":\"m-2\",\"method\":{\"name\":\"sys.Health\"}}",
+        NULL,
     };
     for (int i = 0; bodies[i]; i++) {
         cJSON *r = send_text(bodies[i]);
@@ -487,8 +504,9 @@ static void test_method_not_string(void)
 
 static void test_unknown_method(void)
 {
-    static const char *const names[] = {"complaints.Nope", "sys.Nope", "returns.Create", "",
-                                        "complaints.create", "sys.health", NULL};
+    static const char *const names[] = {
+        "complaints.Nope", "sys.Nope", "returns.Create", "", "complaints.create",
+        "sys.health",      NULL};
     char req[128];
 
     for (int i = 0; names[i]; i++) {
@@ -697,11 +715,19 @@ static void test_params_wrong_types(void)
 
 static void test_params_required(void)
 {
-    static const char *const required[] = {"customer",      "customer.id",   "customer.name",
-                                           "product",       "product.model", "channel",
-                                           "category",      "title",         "description",
-                                           "received_by",   "received_by.name",
-                                           "received_by.department", NULL};
+    static const char *const required[] = {"customer",
+                                           "customer.id",
+                                           "customer.name",
+                                           "product",
+                                           "product.model",
+                                           "channel",
+                                           "category",
+                                           "title",
+                                           "description",
+                                           "received_by",
+                                           "received_by.name",
+                                           "received_by.department",
+                                           NULL};
     for (int i = 0; required[i]; i++) {
         cJSON *r = create_with(required[i], NULL);
         EXPECT_ERR(r, 3, required[i]);
@@ -773,26 +799,34 @@ static void test_bad_enum(void)
     static const struct {
         const char *path, *value;
     } cases[] = {
-        {"channel", "\"fax\""},     {"channel", "\"Phone\""}, {"channel", "1"},
-        {"channel", "\"\""},        {"category", "\"price\""}, {"severity", "\"urgent\""},
-        {"severity", "\"MINOR\""},  {NULL, NULL},
+        {"channel", "\"fax\""},    {"channel", "\"Phone\""},
+        {"channel", "1"},          {"channel", "\"\""},
+        {"category", "\"price\""}, {"severity", "\"urgent\""},
+        {"severity", "\"MINOR\""}, {NULL, NULL},
     };
     for (int i = 0; cases[i].path; i++) {
         cJSON *r = create_with(cases[i].path, cases[i].value);
         EXPECT_ERR(r, 3, cases[i].path);
         cJSON_Delete(r);
     }
-    cJSON *r = send_text("{\"id\":\"e\",\"method\":\"sys.Metrics\",\"params\":{\"format\":\"xml\"}}");
+    cJSON *r =
+        send_text("{\"id\":\"e\",\"method\":\"sys.Metrics\",\"params\":{\"format\":\"xml\"}}");
     EXPECT_ERR(r, 3, "format");
     cJSON_Delete(r);
 }
 
 static void test_bad_date(void)
 {
-    static const char *const dates[] = {"\"2026-02-30\"", "\"2026-2-03\"",  "\"20260203\"",
-                                        "\"2026-13-01\"", "\"2026-00-10\"", "\"2025-02-29\"",
-                                        "\"2026-03-01T00:00:00Z\"", "\"2026-03-01 \"",
-                                        "20260301",       NULL};
+    static const char *const dates[] = {"\"2026-02-30\"",
+                                        "\"2026-2-03\"",
+                                        "\"20260203\"",
+                                        "\"2026-13-01\"",
+                                        "\"2026-00-10\"",
+                                        "\"2025-02-29\"",
+                                        "\"2026-03-01T00:00:00Z\"",
+                                        "\"2026-03-01 \"",
+                                        "20260301",
+                                        NULL};
     for (int i = 0; dates[i]; i++) {
         cJSON *r = create_with("product.production_date", dates[i]);
         EXPECT_ERR(r, 3, "product.production_date");
@@ -807,11 +841,16 @@ static void test_bad_date(void)
 static void test_bad_rfc3339(void)
 {
     static const char *const times[] = {
-        "\"2026-12-04T15:08:06\"",       "\"2026-12-04 15:08:06+08:00\"",
-        "\"2026-12-04T15:08+08:00\"",    "\"2026-13-04T15:08:06+08:00\"",
-        "\"2026-12-04T24:00:00Z\"",      "\"2026-12-04T15:08:06+0800\"",
-        "\"2026-12-04T15:08:60Z\"",      "\"2026-02-30T10:00:00Z\"",
-        "\"2026-12-04\"",                "1796403559",
+        "\"2026-12-04T15:08:06\"",
+        "\"2026-12-04 15:08:06+08:00\"",
+        "\"2026-12-04T15:08+08:00\"",
+        "\"2026-13-04T15:08:06+08:00\"",
+        "\"2026-12-04T24:00:00Z\"",
+        "\"2026-12-04T15:08:06+0800\"",
+        "\"2026-12-04T15:08:60Z\"",
+        "\"2026-02-30T10:00:00Z\"",
+        "\"2026-12-04\"",
+        "1796403559",
         NULL,
     };
     for (int i = 0; times[i]; i++) {
@@ -895,6 +934,27 @@ static void test_trace_id_echoed(void)
     cJSON_Delete(r);
 }
 
+static void test_trace_id_length(void)
+{
+    char req[512], trace[200];
+    cJSON *r;
+
+    memset(trace, 't', 128);
+    trace[128] = '\0';
+    snprintf(req, sizeof(req),
+             "{\"id\":1,\"method\":\"sys.Health\",\"meta\":{\"trace_id\":\"%s\"}}", trace);
+    r = send_text(req);
+    EXPECT_OK(r);
+    CHECK_STR(reply_trace(r), trace);
+    cJSON_Delete(r);
+    strcat(trace, "t");
+    snprintf(req, sizeof(req),
+             "{\"id\":1,\"method\":\"sys.Health\",\"meta\":{\"trace_id\":\"%s\"}}", trace);
+    r = send_text(req);
+    EXPECT_ERR(r, 3, "meta.trace_id");
+    cJSON_Delete(r);
+}
+
 /*
  * The request carried a readable trace id, but another part of the envelope
  * is wrong: the error reply must still carry it ("whenever the request
@@ -923,6 +983,37 @@ static void test_trace_id_echoed_on_early_envelope_errors(void)
     }
 }
 
+/*
+ * An error always says what is wrong: a long non-ASCII name cut to fit the
+ * field must not leave the message empty (or invalid UTF-8).
+ */
+static void test_error_message_not_empty_for_long_unicode_names(void)
+{
+    char name[400] = "", req[1024];
+    static const char *const shapes[] = {
+        "{\"id\":1,\"method\":\"sys.Health\",\"%s\":1}",
+        "{\"id\":1,\"method\":\"sys.Health\",\"meta\":{\"%s\":1}}",
+        "{\"id\":1,\"method\":\"%s\"}",
+        "{\"id\":1,\"method\":\"sys.Metrics\",\"params\":{\"%s\":1}}",
+        NULL,
+    };
+
+    for (int i = 0; i < 100; i++)
+        strcat(name, "灯");
+    for (int i = 0; shapes[i]; i++) {
+        snprintf(req, sizeof(req), shapes[i], name);
+        cJSON *r = send_text(req);
+        CHECK(kh_code(r) == 3 || kh_code(r) == 12);
+        if (strlen(err_msg(r)) < 10) {
+            fprintf(stderr,
+                    "  request shaped %s (name: 100 CJK characters): error message \"%s\"\n",
+                    shapes[i], err_msg(r));
+            kefu_test_failed_checks++;
+        }
+        cJSON_Delete(r);
+    }
+}
+
 /* ---- deadlines ---- */
 
 static void test_deadline_zero(void)
@@ -936,8 +1027,9 @@ static void test_deadline_zero(void)
     cJSON_Delete(r);
     /* The budget was spent before the work: nothing was written. */
     CHECK_INT(complaints_total(), before);
-    r = send_text("{\"id\":\"g\",\"method\":\"complaints.Get\",\"params\":{\"id\":\"C2026-000001\"},"
-                  "\"meta\":{\"deadline_ms\":0}}");
+    r = send_text(
+        "{\"id\":\"g\",\"method\":\"complaints.Get\",\"params\":{\"id\":\"C2026-000001\"},"
+        "\"meta\":{\"deadline_ms\":0}}");
     EXPECT_ERR(r, 4, NULL);
     cJSON_Delete(r);
     /* A budget that is enough works. */
@@ -1154,9 +1246,8 @@ static void test_describe_matches_validation(void)
     }
     CHECK_INT(n, 7);
     n = 0;
-    cJSON_ArrayForEach(e, kefu_json_get(kefu_json_get(kefu_json_get(schema, "properties"),
-                                                      "channel"),
-                                        "enum"))
+    cJSON_ArrayForEach(
+        e, kefu_json_get(kefu_json_get(kefu_json_get(schema, "properties"), "channel"), "enum"))
     {
         char v[64];
         snprintf(v, sizeof(v), "\"%s\"", e->valuestring);
@@ -1212,7 +1303,8 @@ static void test_metrics(void)
         cJSON_Delete(r);
     }
     for (int i = 0; i < 2; i++) {
-        cJSON *r = send_text("{\"method\":\"complaints.Get\",\"params\":{\"id\":\"C2026-900000\"}}");
+        cJSON *r =
+            send_text("{\"method\":\"complaints.Get\",\"params\":{\"id\":\"C2026-900000\"}}");
         EXPECT_ERR(r, 5, NULL);
         cJSON_Delete(r);
     }
@@ -1240,22 +1332,24 @@ static void test_metrics(void)
         CHECK(cJSON_IsNumber(cnt) && cnt->valuedouble == metric(m1, "complaints.Get", NULL));
     }
     /* Redis round trips are measured too (Get went to Redis twice at least). */
-    CHECK(cJSON_IsNumber(kefu_json_get(kefu_json_get(kefu_json_get(kh_result(m1), "redis"),
-                                                     "roundtrip"),
-                                       "p99_us")));
+    CHECK(cJSON_IsNumber(kefu_json_get(
+        kefu_json_get(kefu_json_get(kh_result(m1), "redis"), "roundtrip"), "p99_us")));
 
-    p = send_text("{\"id\":\"m\",\"method\":\"sys.Metrics\",\"params\":{\"format\":\"prometheus\"}}");
+    p = send_text(
+        "{\"id\":\"m\",\"method\":\"sys.Metrics\",\"params\":{\"format\":\"prometheus\"}}");
     EXPECT_OK(p);
     text = kh_str(p, "text");
     CHECK(text && strstr(text, "kefu_requests_total"));
     CHECK(text && strstr(text, "# TYPE kefu_requests_total counter"));
-    snprintf(line, sizeof(line),
-             "kefu_requests_total{service=\"complaints\",method=\"complaints.Get\",code=\"NOT_FOUND\"} "
-             "%.0f\n",
-             metric(m1, "complaints.Get", "NOT_FOUND"));
+    snprintf(
+        line, sizeof(line),
+        "kefu_requests_total{service=\"complaints\",method=\"complaints.Get\",code=\"NOT_FOUND\"} "
+        "%.0f\n",
+        metric(m1, "complaints.Get", "NOT_FOUND"));
     CHECK(text && strstr(text, line));
-    CHECK(text && strstr(text, "kefu_request_duration_us{service=\"complaints\",method=\"complaints."
-                               "Get\",quantile=\"0.99\"}"));
+    CHECK(text &&
+          strstr(text, "kefu_request_duration_us{service=\"complaints\",method=\"complaints."
+                       "Get\",quantile=\"0.99\"}"));
     cJSON_Delete(p);
     cJSON_Delete(m0);
     cJSON_Delete(m1);
@@ -1285,8 +1379,8 @@ static void test_set_clock(void)
         free(p);
         return;
     }
-    r = send_text_to(tc.addr,
-                     "{\"id\":\"sc\",\"method\":\"sys.SetClock\",\"params\":{\"now\":\"2027-01-01\"}}");
+    r = send_text_to(
+        tc.addr, "{\"id\":\"sc\",\"method\":\"sys.SetClock\",\"params\":{\"now\":\"2027-01-01\"}}");
     EXPECT_ERR(r, 3, "now");
     cJSON_Delete(r);
     r = kh_call(tc.addr, "sys.SetClock", "{\"now\":\"2027-01-01T00:00:05+08:00\"}", NULL);
@@ -1348,6 +1442,9 @@ KEFU_TESTS = {
     {"params_not_object", test_params_not_object},
     {"trace_id_echoed", test_trace_id_echoed},
     {"trace_id_echoed_on_early_envelope_errors", test_trace_id_echoed_on_early_envelope_errors},
+    {"trace_id_length", test_trace_id_length},
+    {"error_message_not_empty_for_long_unicode_names",
+     test_error_message_not_empty_for_long_unicode_names},
     {"deadline_zero", test_deadline_zero},
     {"deadline_bad_values", test_deadline_bad_values},
     {"request_size_limits", test_request_size_limits},

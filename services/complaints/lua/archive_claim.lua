@@ -2,7 +2,8 @@
 -- that died is resumed as it was; otherwise closed or withdrawn complaints
 -- closed before the cut-off and not on hold, up to the batch size, are
 -- marked pending (Hold refuses them from now on).
--- ARGV: 3 cut-off ms, 4 batch size, 5 file name for a new batch.
+-- ARGV: 3 cut-off ms, 4 batch size, 5 file name stem for a new batch (a
+-- sequence number makes every batch's file name new).
 -- Answer: "<file>\n<remaining 1/0>\n" then one JSON line per complaint.
 local pending = NS .. ':complaints:archive:pending'
 local pending_ids = pending .. ':ids'
@@ -23,7 +24,7 @@ else
   end
   if #ids == 0 then return ok('\n0\n') end
   table.sort(ids)
-  file = ARGV[5]
+  file = ARGV[5] .. '-' .. string.format('%06d', redis.call('INCR', NS .. ':complaints:archive:seq')) .. '.jsonl'
   redis.call('HSET', pending, 'file', file)
   redis.call('SADD', pending_ids, unpack(ids))
 end
