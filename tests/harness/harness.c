@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "sha.h"
 #include "test.h"
 
 void kh_sleep_ms(int ms)
@@ -73,10 +74,11 @@ static int wait_exit(pid_t pid, int timeout_ms)
     {
         char cmd[160];
         fprintf(stderr, "  pid %d did not exit within %d ms; its threads:\n", (int)pid, timeout_ms);
-        snprintf(cmd, sizeof(cmd),
-                 "gdb -q -batch -p %d -ex 'thread apply all bt' 2>/dev/null | grep -E '^(#|Thread)' "
-                 ">&2",
-                 (int)pid);
+        snprintf(
+            cmd, sizeof(cmd),
+            "gdb -q -batch -p %d -ex 'thread apply all bt' 2>/dev/null | grep -E '^(#|Thread)' "
+            ">&2",
+            (int)pid);
         if (system(cmd) != 0)
             fprintf(stderr, "  (no gdb backtrace)\n");
     }
@@ -108,9 +110,22 @@ char *kh_redis_cli(const kh_redis *r, const char *args)
 static bool redis_launch(kh_redis *r)
 {
     char port[16], log[192];
-    char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
-                    "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                    "--daemonize", "no", NULL};
+    char *argv[] = {"redis-server",
+                    "--port",
+                    port,
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    r->dir,
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "always",
+                    "--save",
+                    "",
+                    "--daemonize",
+                    "no",
+                    NULL};
 
     snprintf(port, sizeof(port), "%d", r->port);
     snprintf(log, sizeof(log), "%s/redis.log", r->dir);
@@ -337,4 +352,23 @@ int kh_suite_main(int argc, char **argv, kh_redis *r, kh_service *s, const char 
         rc = 1;
     kh_redis_stop(r);
     return rc;
+}
+
+bool kh_write_tokens(const char *path, const kh_token *tokens, size_t n)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        return false;
+    fprintf(f, "{\"tokens\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        char hex[65];
+        kefu_sha256_hex(tokens[i].token, strlen(tokens[i].token), hex);
+        fprintf(f, "  {\"name\": \"%s\", \"sha256\": \"%s\", \"role\": \"%s\"%s%s}%s\n",
+                tokens[i].name, hex, tokens[i].role,
+                tokens[i].departments ? ", \"departments\": " : "",
+                tokens[i].departments ? tokens[i].departments : "", i + 1 < n ? "," : "");
+    }
+    fprintf(f, "]}\n");
+    return fclose(f) == 0;
 }

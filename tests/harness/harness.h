@@ -76,6 +76,14 @@ const char *kh_str(const cJSON *reply, const char *path);
 int kh_suite_main(int argc, char **argv, kh_redis *r, kh_service *s, const char *service,
                   const char *const *extra);
 
+/* One entry of a tokens file; `departments` is a JSON array text or NULL. */
+typedef struct {
+    const char *name, *token, *role, *departments;
+} kh_token;
+
+/* Writes a tokens file (sha256 digests of the tokens) for `n` entries. */
+bool kh_write_tokens(const char *path, const kh_token *tokens, size_t n);
+
 /* Sleeps `ms` milliseconds. */
 void kh_sleep_ms(int ms);
 

@@ -41,30 +41,14 @@ static const char *create_sales =
 
 static bool write_tokens(const char *path)
 {
-    static const struct {
-        const char *name, *token, *role, *departments;
-    } rows[] = {
+    static const kh_token tokens[] = {
         {"admin-desk", TOK_ADMIN, "admin", NULL},
         {"qa-desk", TOK_QA, "staff", "[\"QA\"]"},
         {"sales-desk", TOK_SALES, "staff", "[\"Sales\"]"},
         {"auditor", TOK_AUDITOR, "auditor", NULL},
         {"visits-svc", TOK_SYSTEM, "system", NULL},
     };
-    FILE *f = fopen(path, "w");
-
-    if (!f)
-        return false;
-    fprintf(f, "{\"tokens\": [\n");
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        char hex[65];
-        kefu_sha256_hex(rows[i].token, strlen(rows[i].token), hex);
-        fprintf(f, "  {\"name\": \"%s\", \"sha256\": \"%s\", \"role\": \"%s\"%s%s}%s\n",
-                rows[i].name, hex, rows[i].role, rows[i].departments ? ", \"departments\": " : "",
-                rows[i].departments ? rows[i].departments : "",
-                i + 1 < sizeof(rows) / sizeof(rows[0]) ? "," : "");
-    }
-    fprintf(f, "]}\n");
-    return fclose(f) == 0;
+    return kh_write_tokens(path, tokens, sizeof(tokens) / sizeof(tokens[0]));
 }
 
 /* One call with `token` (NULL: none). */

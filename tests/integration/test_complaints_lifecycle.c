@@ -1208,18 +1208,11 @@ KEFU_TESTS = {
 
 static bool write_tokens(const char *path)
 {
-    char h1[65], h2[65];
-    FILE *f = fopen(path, "w");
-
-    if (!f)
-        return false;
-    kefu_sha256_hex(TOK_MGR, strlen(TOK_MGR), h1);
-    kefu_sha256_hex(TOK_DESK, strlen(TOK_DESK), h2);
-    fprintf(f,
-            "{\"tokens\": [{\"name\": \"%s\", \"sha256\": \"%s\", \"role\": \"admin\"},\n"
-            "  {\"name\": \"%s\", \"sha256\": \"%s\", \"role\": \"admin\"}]}\n",
-            NAME_MGR, h1, NAME_DESK, h2);
-    return fclose(f) == 0;
+    const kh_token tokens[] = {
+        {NAME_MGR, TOK_MGR, "admin", NULL},
+        {NAME_DESK, TOK_DESK, "admin", NULL},
+    };
+    return kh_write_tokens(path, tokens, sizeof(tokens) / sizeof(tokens[0]));
 }
 
 int main(int argc, char **argv)
