@@ -67,8 +67,7 @@ static const option options[] = {
      "largest request accepted (default 1048576); twice this is dropped unread", 1024,
      (int64_t)1 << 30},
     {"redis-timeout-ms", "KEFU_REDIS_TIMEOUT_MS", OPT_INT, OFF(redis_timeout_ms), NULL, "MS",
-     "a Redis command unanswered this long marks Redis unavailable (default 2000)", 10,
-     600000},
+     "a Redis command unanswered this long marks Redis unavailable (default 2000)", 10, 600000},
     {NULL},
 };
 
@@ -215,8 +214,8 @@ static bool load_file(kefu_config *cfg, const char *path, int *list_levels)
         while (o->flag && !(strcmp(o->flag, m->string) == 0 && applies(o, cfg->service)))
             o++;
         if (!o->flag) {
-            fprintf(stderr, "kefu-%s: config file %s: unknown setting \"%s\"\n", cfg->service,
-                    path, m->string);
+            fprintf(stderr, "kefu-%s: config file %s: unknown setting \"%s\"\n", cfg->service, path,
+                    m->string);
             goto out;
         }
         if (strcmp(o->flag, "config") == 0)

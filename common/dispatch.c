@@ -30,8 +30,7 @@ static kefu_status parse_meta(kefu_call *call, const cJSON *meta, kefu_error *er
     if (!meta || cJSON_IsNull(meta))
         return KEFU_STATUS_OK;
     if (!cJSON_IsObject(meta))
-        return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "meta",
-                              "meta: must be an object");
+        return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "meta", "meta: must be an object");
     for (const cJSON *m = meta->child; m; m = m->next) {
         const char *k = m->string;
         if (strcmp(k, "token") == 0) {
@@ -65,8 +64,7 @@ static kefu_status parse_meta(kefu_call *call, const cJSON *meta, kefu_error *er
             call->trace_id = m->valuestring;
         } else {
             char field[96];
-            snprintf(field, sizeof(field), "meta.%.*s", (int)kefu_utf8_prefix(k, strlen(k), 80),
-                     k);
+            snprintf(field, sizeof(field), "meta.%.*s", (int)kefu_utf8_prefix(k, strlen(k), 80), k);
             return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, field, "%s: unknown field",
                                   field);
         }
@@ -106,13 +104,12 @@ kefu_status kefu_envelope_parse(kefu_call *call, const char *body, size_t len, k
                               "id: must be a string or a number");
     /* 1e400 is JSON but no double: it could not be echoed as JSON. */
     if (id && cJSON_IsNumber(id) && !isfinite(id->valuedouble))
-        return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "id",
-                              "id: number out of range");
+        return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "id", "id: number out of range");
     call->id = id;
 
     for (const cJSON *m = call->doc->child; m; m = m->next) {
-        if (strcmp(m->string, "id") && strcmp(m->string, "method") &&
-            strcmp(m->string, "params") && strcmp(m->string, "meta")) {
+        if (strcmp(m->string, "id") && strcmp(m->string, "method") && strcmp(m->string, "params") &&
+            strcmp(m->string, "meta")) {
             char field[96];
             snprintf(field, sizeof(field), "%.*s",
                      (int)kefu_utf8_prefix(m->string, strlen(m->string), 80), m->string);
@@ -209,8 +206,8 @@ void kefu_dispatch(kefu_loopq_item *item)
             goto fail;
         }
     }
-    if (kefu_schema_validate(m->params ? m->params : (const kefu_field[]){KEFU_F_END},
-                             call->params, &err) != KEFU_STATUS_OK)
+    if (kefu_schema_validate(m->params ? m->params : (const kefu_field[]){KEFU_F_END}, call->params,
+                             &err) != KEFU_STATUS_OK)
         goto fail;
     if (!call->params)
         call->params = &empty_params;

@@ -101,7 +101,8 @@ static size_t prefix(char *line, size_t cap, kefu_log_level level, const char *m
         cached_sec = ts.tv_sec;
     }
     escape(emsg, sizeof(emsg), msg);
-    return (size_t)snprintf(line, cap, "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"%s\",\"msg\":\"%s\"",
+    return (size_t)snprintf(line, cap,
+                            "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"%s\",\"msg\":\"%s\"",
                             when, level_names[level], logger.service, emsg);
 }
 

@@ -218,8 +218,7 @@ cJSON *kefu_metrics_cluster_json(const char *const *fields, const char *const *v
         lat = cJSON_AddObjectToObject(row, "latency");
         cJSON_AddNumberToObject(lat, "p50_us", (double)kefu_hist_quantile(&rows[r].latency, 0.5));
         cJSON_AddNumberToObject(lat, "p90_us", (double)kefu_hist_quantile(&rows[r].latency, 0.9));
-        cJSON_AddNumberToObject(lat, "p99_us",
-                                (double)kefu_hist_quantile(&rows[r].latency, 0.99));
+        cJSON_AddNumberToObject(lat, "p99_us", (double)kefu_hist_quantile(&rows[r].latency, 0.99));
         cJSON_AddItemToArray(list, row);
     }
     free(rows);
@@ -248,8 +247,7 @@ void kefu_metrics_prometheus(const kefu_metrics *m, kefu_buf *out)
                 kefu_buf_printf(out,
                                 "kefu_requests_total{service=\"%s\",method=\"%s\",code=\"%s\"} "
                                 "%llu\n",
-                                m->service, m->methods[i].method,
-                                kefu_status_name((kefu_status)s),
+                                m->service, m->methods[i].method, kefu_status_name((kefu_status)s),
                                 (unsigned long long)m->methods[i].by_status[s]);
         }
     }

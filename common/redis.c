@@ -390,8 +390,8 @@ static void connect_now(kefu_redis *r)
 
     if (r->closing || r->ac)
         return;
-    ac = r->unix_path[0] ? redisAsyncConnectUnix(r->unix_path)
-                         : redisAsyncConnect(r->host, r->port);
+    ac =
+        r->unix_path[0] ? redisAsyncConnectUnix(r->unix_path) : redisAsyncConnect(r->host, r->port);
     if (!ac) {
         set_status(r, "connect failed", "out of memory");
         schedule_reconnect(r);

@@ -114,8 +114,8 @@ static bool replied_already(kefu_call *call)
 {
     if (call->state == CALL_ACTIVE)
         return false;
-    kefu_log(KEFU_LOG_ERROR, "bug: a call was answered twice",
-             "method", call->method ? call->method->name : "", NULL);
+    kefu_log(KEFU_LOG_ERROR, "bug: a call was answered twice", "method",
+             call->method ? call->method->name : "", NULL);
     return true;
 }
 
@@ -176,8 +176,8 @@ void kefu_call_reply_err(kefu_call *call, const kefu_error *err)
     kefu_call_reply_status(call, err);
 }
 
-void kefu_call_reply_error(kefu_call *call, kefu_status status, const char *field,
-                           const char *fmt, ...)
+void kefu_call_reply_error(kefu_call *call, kefu_status status, const char *field, const char *fmt,
+                           ...)
 {
     kefu_error err;
     va_list ap;

@@ -38,7 +38,7 @@ enum {
 
 /* One row of a service's method table; the table ends with {NULL}. */
 typedef struct {
-    const char *name;         /* "complaints.Create" */
+    const char *name; /* "complaints.Create" */
     kefu_handler handler;
     const kefu_field *params; /* object schema of params; NULL: takes none */
     unsigned flags;           /* KEFU_MUTATING */
@@ -124,8 +124,8 @@ bool kefu_call_live(kefu_call *call, uint64_t token);
 void kefu_call_reply_ok(kefu_call *call, cJSON *result);
 /* `json` is the result as JSON text (e.g. a record read from Redis). */
 void kefu_call_reply_json(kefu_call *call, const char *json, size_t len);
-void kefu_call_reply_error(kefu_call *call, kefu_status status, const char *field,
-                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void kefu_call_reply_error(kefu_call *call, kefu_status status, const char *field, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
 void kefu_call_reply_err(kefu_call *call, const kefu_error *err);
 
 /*
@@ -135,8 +135,8 @@ void kefu_call_reply_err(kefu_call *call, const kefu_error *err);
  * reply is then dropped). `reply` is borrowed.
  */
 typedef void (*kefu_call_redis_cb)(kefu_call *call, redisReply *reply, void *arg);
-void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc,
-                     const char **argv, const size_t *argvlen);
+void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc, const char **argv,
+                     const size_t *argvlen);
 
 /*
  * Runs store script `s` for this call with `nargs` arguments (ARGV inside

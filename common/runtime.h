@@ -27,14 +27,14 @@ struct kefu_call {
     kefu_service *svc;
     nng_ctx ctx;
     nng_aio *aio;
-    nng_msg *msg;       /* the request; reused for the reply */
+    nng_msg *msg; /* the request; reused for the reply */
     call_state state;
-    uint64_t gen;       /* bumped per request: late Redis replies are dropped */
-    int64_t recv_us;    /* monotonic time the request arrived */
+    uint64_t gen;        /* bumped per request: late Redis replies are dropped */
+    int64_t recv_us;     /* monotonic time the request arrived */
     int64_t deadline_us; /* 0: none */
-    uv_timer_t timer;   /* fires at the deadline while the handler waits */
+    uv_timer_t timer;    /* fires at the deadline while the handler waits */
     bool timer_armed;
-    cJSON *doc;         /* the request tree */
+    cJSON *doc; /* the request tree */
     const cJSON *id;
     const cJSON *params;
     const char *trace_id;
@@ -43,7 +43,7 @@ struct kefu_call {
     const kefu_method *method;
     const kefu_principal *principal;
     kefu_ms now;
-    kefu_buf out;       /* reply text, reused */
+    kefu_buf out; /* reply text, reused */
     /* freed when the call is answered (kefu_call_own) */
     struct {
         void *ptr;

@@ -15,8 +15,8 @@
 #include "status.h"
 
 typedef enum {
-    KEFU_T_STRING,   /* length in characters within [min, max] */
-    KEFU_T_INTEGER,  /* integral JSON number within [min, max] */
+    KEFU_T_STRING,  /* length in characters within [min, max] */
+    KEFU_T_INTEGER, /* integral JSON number within [min, max] */
     KEFU_T_BOOLEAN,
     KEFU_T_ENUM,     /* a string, one of `values` */
     KEFU_T_DATE,     /* "YYYY-MM-DD", a real date */
@@ -42,16 +42,47 @@ typedef struct kefu_field {
     const char *doc;                 /* description for sys.Describe */
 } kefu_field;
 
-#define KEFU_F_STRING(n, fl, lo, hi, d) {.name = (n), .type = KEFU_T_STRING, .flags = (fl), .min = (lo), .max = (hi), .doc = (d)}
-#define KEFU_F_INT(n, fl, lo, hi, d)    {.name = (n), .type = KEFU_T_INTEGER, .flags = (fl), .min = (lo), .max = (hi), .doc = (d)}
-#define KEFU_F_BOOL(n, fl, d)           {.name = (n), .type = KEFU_T_BOOLEAN, .flags = (fl), .doc = (d)}
-#define KEFU_F_ENUM(n, fl, vals, d)     {.name = (n), .type = KEFU_T_ENUM, .flags = (fl), .values = (vals), .doc = (d)}
-#define KEFU_F_DATE(n, fl, d)           {.name = (n), .type = KEFU_T_DATE, .flags = (fl), .doc = (d)}
-#define KEFU_F_DATETIME(n, fl, d)       {.name = (n), .type = KEFU_T_DATETIME, .flags = (fl), .doc = (d)}
-#define KEFU_F_OBJECT(n, fl, flds, d)   {.name = (n), .type = KEFU_T_OBJECT, .flags = (fl), .fields = (flds), .doc = (d)}
-#define KEFU_F_ARRAY(n, fl, lo, hi, it, d) {.name = (n), .type = KEFU_T_ARRAY, .flags = (fl), .min = (lo), .max = (hi), .items = (it), .doc = (d)}
-#define KEFU_F_ID(n, fl, hi, d)         {.name = (n), .type = KEFU_T_ID, .flags = (fl), .max = (hi), .doc = (d)}
-#define KEFU_F_END                      {.name = NULL}
+#define KEFU_F_STRING(n, fl, lo, hi, d)                                                            \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_STRING, .flags = (fl), .min = (lo), .max = (hi), .doc = (d)    \
+    }
+#define KEFU_F_INT(n, fl, lo, hi, d)                                                               \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_INTEGER, .flags = (fl), .min = (lo), .max = (hi), .doc = (d)   \
+    }
+#define KEFU_F_BOOL(n, fl, d)                                                                      \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_BOOLEAN, .flags = (fl), .doc = (d)                             \
+    }
+#define KEFU_F_ENUM(n, fl, vals, d)                                                                \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_ENUM, .flags = (fl), .values = (vals), .doc = (d)              \
+    }
+#define KEFU_F_DATE(n, fl, d)                                                                      \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_DATE, .flags = (fl), .doc = (d)                                \
+    }
+#define KEFU_F_DATETIME(n, fl, d)                                                                  \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_DATETIME, .flags = (fl), .doc = (d)                            \
+    }
+#define KEFU_F_OBJECT(n, fl, flds, d)                                                              \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_OBJECT, .flags = (fl), .fields = (flds), .doc = (d)            \
+    }
+#define KEFU_F_ARRAY(n, fl, lo, hi, it, d)                                                         \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_ARRAY, .flags = (fl), .min = (lo), .max = (hi), .items = (it), \
+        .doc = (d)                                                                                 \
+    }
+#define KEFU_F_ID(n, fl, hi, d)                                                                    \
+    {                                                                                              \
+        .name = (n), .type = KEFU_T_ID, .flags = (fl), .max = (hi), .doc = (d)                     \
+    }
+#define KEFU_F_END                                                                                 \
+    {                                                                                              \
+        .name = NULL                                                                               \
+    }
 
 /*
  * Validates `params` against the object schema `fields`. `params` NULL means

@@ -23,7 +23,8 @@ static const char prelude[] =
     "  local prev = redis.call('GET', IDEM)\n"
     "  if prev then\n"
     "    local nl = string.find(prev, '\\n', 1, true)\n"
-    "    if string.sub(prev, 1, nl - 1) == FP then return {'ok', string.sub(prev, nl + 1), 'replay'} end\n"
+    "    if string.sub(prev, 1, nl - 1) == FP then return {'ok', string.sub(prev, nl + 1), "
+    "'replay'} end\n"
     "    return err('FAILED_PRECONDITION', 'idempotency key reused with different params', "
     "'meta.idempotency_key')\n"
     "  end\n"
@@ -32,13 +33,12 @@ static const char prelude[] =
     "for i = 6, #ARGV do A[i - 5] = ARGV[i] end\n"
     "local function body(KEYS, ARGV)\n";
 
-static const char epilogue[] =
-    "\nend\n"
-    "local r = body(KEYS, A)\n"
-    "if r[1] == 'ok' and IDEM ~= '' then\n"
-    "  redis.call('SET', IDEM, FP .. '\\n' .. r[2], 'PX', 86400000)\n"
-    "end\n"
-    "return r\n";
+static const char epilogue[] = "\nend\n"
+                               "local r = body(KEYS, A)\n"
+                               "if r[1] == 'ok' and IDEM ~= '' then\n"
+                               "  redis.call('SET', IDEM, FP .. '\\n' .. r[2], 'PX', 86400000)\n"
+                               "end\n"
+                               "return r\n";
 
 char *kefu_script_wrap(const char *body)
 {
@@ -88,13 +88,13 @@ static void on_call_reply(redisReply *reply, const kefu_error *err, void *arg, u
     cb(call, reply, call->cb_arg);
 }
 
-void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc,
-                     const char **argv, const size_t *argvlen)
+void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc, const char **argv,
+                     const size_t *argvlen)
 {
     call->redis_cb = cb;
     call->cb_arg = arg;
-    if (kefu_redis_command(call->svc->redis, on_call_reply, call, call->gen, argc, argv,
-                           argvlen) != KEFU_STATUS_OK)
+    if (kefu_redis_command(call->svc->redis, on_call_reply, call, call->gen, argc, argv, argvlen) !=
+        KEFU_STATUS_OK)
         kefu_call_reply_error(call, KEFU_STATUS_UNAVAILABLE, NULL, "redis unavailable: %s",
                               kefu_redis_status(call->svc->redis));
 }
@@ -120,11 +120,9 @@ static void on_eval(kefu_call *call, redisReply *reply, void *arg)
     if (strcmp(reply->element[0]->str, "err") != 0 || reply->elements < 4 ||
         !kefu_status_from_name(reply->element[1]->str, &st))
         goto bad;
-    kefu_error_set(&err, st, reply->element[3]->type == REDIS_REPLY_STRING
-                                 ? reply->element[3]->str
-                                 : NULL,
-                   "%s", reply->element[2]->type == REDIS_REPLY_STRING ? reply->element[2]->str
-                                                                         : "");
+    kefu_error_set(
+        &err, st, reply->element[3]->type == REDIS_REPLY_STRING ? reply->element[3]->str : NULL,
+        "%s", reply->element[2]->type == REDIS_REPLY_STRING ? reply->element[2]->str : "");
     kefu_call_reply_err(call, &err);
     return;
 bad:

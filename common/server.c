@@ -65,10 +65,17 @@ static void on_aio(void *arg)
 /* A loopback or ipc address, the only kind allowed without a tokens file. */
 static bool is_local_addr(const char *addr)
 {
-    static const char *const ok[] = {"ipc://",          "inproc://",         "tcp://127.",
-                                     "tcp://localhost:", "tcp://[::1]:",      "tls+tcp://127.",
-                                     "tls+tcp://localhost:", "tls+tcp://[::1]:", "tcp4://127.",
-                                     "tcp6://[::1]:",   NULL};
+    static const char *const ok[] = {"ipc://",
+                                     "inproc://",
+                                     "tcp://127.",
+                                     "tcp://localhost:",
+                                     "tcp://[::1]:",
+                                     "tls+tcp://127.",
+                                     "tls+tcp://localhost:",
+                                     "tls+tcp://[::1]:",
+                                     "tcp4://127.",
+                                     "tcp6://[::1]:",
+                                     NULL};
     for (int i = 0; ok[i]; i++) {
         if (strncmp(addr, ok[i], strlen(ok[i])) == 0)
             return true;

@@ -42,8 +42,7 @@ static void on_share(uv_timer_t *t)
     for (int i = 0; i < n; i++) {
         argv[2] = deltas[i].field;
         snprintf(num, sizeof(num), "%llu", (unsigned long long)deltas[i].delta);
-        if (kefu_redis_command(svc->redis, ignore_reply, NULL, 0, 4, argv, NULL) !=
-            KEFU_STATUS_OK)
+        if (kefu_redis_command(svc->redis, ignore_reply, NULL, 0, 4, argv, NULL) != KEFU_STATUS_OK)
             goto out; /* nothing marked: all of it goes again next time */
     }
     /* All queued: hiredis pipelines them in one write. */

@@ -17,8 +17,9 @@ static void sys_health(kefu_call *call)
 
     /* Built as text: this is the method load balancers call most. */
     kefu_buf_reset(b);
-    kefu_buf_printf(b, "{\"service\":\"%s\",\"status\":\"%s\",\"version\":\"%s\",\"checks\":{"
-                       "\"redis\":",
+    kefu_buf_printf(b,
+                    "{\"service\":\"%s\",\"status\":\"%s\",\"version\":\"%s\",\"checks\":{"
+                    "\"redis\":",
                     svc->def->name, up ? "SERVING" : "NOT_SERVING", KEFU_VERSION);
     kefu_buf_json_string(b, redis, strlen(redis));
     kefu_buf_puts(b, "}}");
@@ -49,9 +50,9 @@ static cJSON *describe(const kefu_service *svc)
             for (int r = 0; r < n; r++)
                 cJSON_AddItemToArray(roles, cJSON_CreateString(names[r]));
         }
-        cJSON_AddItemToObject(row, "params",
-                              kefu_schema_to_json(m->params ? m->params
-                                                            : (const kefu_field[]){KEFU_F_END}));
+        cJSON_AddItemToObject(
+            row, "params",
+            kefu_schema_to_json(m->params ? m->params : (const kefu_field[]){KEFU_F_END}));
         if (m->doc)
             cJSON_AddStringToObject(row, "doc", m->doc);
         cJSON_AddItemToArray(list, row);

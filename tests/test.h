@@ -31,7 +31,7 @@ __attribute__((weak)) int kefu_test_failed_checks;
 #define CHECK(expr)                                                                                \
     do {                                                                                           \
         if (!(expr)) {                                                                             \
-            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #expr);            \
+            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #expr);             \
             kefu_test_failed_checks++;                                                             \
         }                                                                                          \
     } while (0)
@@ -40,7 +40,7 @@ __attribute__((weak)) int kefu_test_failed_checks;
     do {                                                                                           \
         long long kefu_a_ = (long long)(a), kefu_b_ = (long long)(b);                              \
         if (kefu_a_ != kefu_b_) {                                                                  \
-            fprintf(stderr, "  %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, \
+            fprintf(stderr, "  %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a,  \
                     kefu_a_, #b, kefu_b_);                                                         \
             kefu_test_failed_checks++;                                                             \
         }                                                                                          \

@@ -125,7 +125,7 @@ int bench_redis_run(const bench_redis_url *url, const kefu_bench_ceiling *cmd, i
  * Runs `cmd` with redis-benchmark (`clients` connections, -P 1, `requests`
  * calls) and returns its requests per second, or -1 with `err` set.
  */
-double bench_redis_benchmark(const bench_redis_url *url, const kefu_bench_ceiling *cmd,
-                             int clients, long requests, char *err, size_t errlen);
+double bench_redis_benchmark(const bench_redis_url *url, const kefu_bench_ceiling *cmd, int clients,
+                             long requests, char *err, size_t errlen);
 
 #endif

@@ -109,10 +109,10 @@ static int ceiling_complaints_create(const char *params, const char *ns, redisCo
     int rc = -1;
 
     memset(&a, 0, sizeof(a));
-    if (p && complaints_create_args_build(&a, p, (kefu_ms)time(NULL) * 1000,
-                                          KEFU_DEFAULT_TZ_MINUTES))
-        rc = ceiling_complaints_script(COMPLAINTS_CREATE, "redis EVALSHA complaints.create",
-                                       a.argc, a.argv, ns, setup, out);
+    if (p &&
+        complaints_create_args_build(&a, p, (kefu_ms)time(NULL) * 1000, KEFU_DEFAULT_TZ_MINUTES))
+        rc = ceiling_complaints_script(COMPLAINTS_CREATE, "redis EVALSHA complaints.create", a.argc,
+                                       a.argv, ns, setup, out);
     complaints_create_args_free(&a);
     cJSON_Delete(p);
     return rc;
@@ -124,8 +124,8 @@ static int ceiling_complaints_get(const char *params, const char *ns, redisConte
 {
     cJSON *p = cJSON_Parse(params ? params : "{}");
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "id"));
-    int rc = id ? ceiling_complaints_script(COMPLAINTS_GET, "redis EVALSHA complaints.get", 1,
-                                            &id, ns, setup, out)
+    int rc = id ? ceiling_complaints_script(COMPLAINTS_GET, "redis EVALSHA complaints.get", 1, &id,
+                                            ns, setup, out)
                 : -1;
     cJSON_Delete(p);
     return rc;

@@ -13,9 +13,9 @@
 #define KEFU_BENCH_MAX_ARGS 96
 
 typedef struct {
-    const char *label;                 /* e.g. "redis PING", "redis EVALSHA complaints.create" */
+    const char *label; /* e.g. "redis PING", "redis EVALSHA complaints.create" */
     int argc;
-    char *argv[KEFU_BENCH_MAX_ARGS];   /* owned; freed by kefu_bench_ceiling_free */
+    char *argv[KEFU_BENCH_MAX_ARGS]; /* owned; freed by kefu_bench_ceiling_free */
     size_t argvlen[KEFU_BENCH_MAX_ARGS];
 } kefu_bench_ceiling;
 

@@ -152,8 +152,8 @@ int main(int argc, char **argv)
             return 2;
         }
         method = pos[1];
-        params_text = pos[2] && strcmp(pos[2], "-") == 0 ? read_stdin()
-                                                          : (pos[2] ? strdup(pos[2]) : NULL);
+        params_text =
+            pos[2] && strcmp(pos[2], "-") == 0 ? read_stdin() : (pos[2] ? strdup(pos[2]) : NULL);
         if (params_text) {
             params = kefu_json_parse(params_text, strlen(params_text), KEFU_JSON_MAX_DEPTH, &err);
             free(params_text);

@@ -39,8 +39,8 @@ typedef struct {
     char *lines; /* the batch's JSON lines */
     size_t len;
     size_t count;
-    bool wrote;      /* this attempt created the final file */
-    bool keep_mark;  /* the file may hold the batch: do not free it */
+    bool wrote;     /* this attempt created the final file */
+    bool keep_mark; /* the file may hold the batch: do not free it */
     char error[1024];
 } archive_job;
 

@@ -18,10 +18,9 @@ extern const kefu_service_def complaints_service;
 
 /* Lua bodies embedded at build time from the lua/ folder. */
 extern const char kefu_lua_lib[], kefu_lua_create[], kefu_lua_get[], kefu_lua_history[],
-    kefu_lua_assign[], kefu_lua_resolve[], kefu_lua_confirm[], kefu_lua_withdraw[],
-    kefu_lua_hold[], kefu_lua_list[], kefu_lua_escalations[], kefu_lua_rows[],
-    kefu_lua_report[], kefu_lua_archive_claim[], kefu_lua_archive_commit[],
-    kefu_lua_archive_abort[];
+    kefu_lua_assign[], kefu_lua_resolve[], kefu_lua_confirm[], kefu_lua_withdraw[], kefu_lua_hold[],
+    kefu_lua_list[], kefu_lua_escalations[], kefu_lua_rows[], kefu_lua_report[],
+    kefu_lua_archive_claim[], kefu_lua_archive_commit[], kefu_lua_archive_abort[];
 
 /* ---- handlers.c, queries.c, archive.c: one function per method ---- */
 void complaints_create(kefu_call *call);
@@ -71,8 +70,8 @@ void complaints_store_run(kefu_call *call, complaints_script script, int nargs, 
                           kefu_call_eval_cb on_ok, void *arg);
 /* A step of a multi-step mutation, before its last (see
  * kefu_call_idempotency_check): the idempotency key is left alone. */
-void complaints_store_step(kefu_call *call, complaints_script script, int nargs,
-                           const char **args, kefu_call_eval_cb on_ok, void *arg);
+void complaints_store_step(kefu_call *call, complaints_script script, int nargs, const char **args,
+                           kefu_call_eval_cb on_ok, void *arg);
 /* lib.lua and the script's body as one source (what kefu_script_init gets).
  * Caller frees. */
 char *complaints_store_source(complaints_script script);

@@ -108,10 +108,18 @@ void complaints_assign(kefu_call *call)
     complaints_due_candidates_at(now, tz, &c);
     version_param(call, version);
     owner = json_or_null(p, "owner");
-    const char *args[] = {id,        version,   kefu_json_str(p, "department"),
-                          owner,     due_text,  due_ms,
-                          reason ? reason : "", c.text[0], c.ms[0],
-                          c.text[1], c.ms[1],   c.text[2],
+    const char *args[] = {id,
+                          version,
+                          kefu_json_str(p, "department"),
+                          owner,
+                          due_text,
+                          due_ms,
+                          reason ? reason : "",
+                          c.text[0],
+                          c.ms[0],
+                          c.text[1],
+                          c.ms[1],
+                          c.text[2],
                           c.ms[2]};
     complaints_store_run(call, COMPLAINTS_ASSIGN, 13, args, NULL, NULL);
     cJSON_free(owner);
@@ -121,7 +129,7 @@ void complaints_resolve(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
     const char *id = id_param(call);
-    static const char *const keys[] = {"root_cause", "correction", "corrective_action",
+    static const char *const keys[] = {"root_cause",        "correction",  "corrective_action",
                                        "preventive_action", "resolved_by", NULL};
     char version[24], when[32], *text;
     cJSON *res;
@@ -171,9 +179,16 @@ void complaints_confirm(kefu_call *call)
     cJSON_Delete(conf);
     complaints_due_candidates_at(kefu_call_now(call), kefu_call_tz(call), &c);
     version_param(call, version);
-    const char *args[] = {id,        version, satisfied ? "1" : "0", text ? text : "null",
-                          c.text[0], c.ms[0], c.text[1],             c.ms[1],
-                          c.text[2], c.ms[2]};
+    const char *args[] = {id,
+                          version,
+                          satisfied ? "1" : "0",
+                          text ? text : "null",
+                          c.text[0],
+                          c.ms[0],
+                          c.text[1],
+                          c.ms[1],
+                          c.text[2],
+                          c.ms[2]};
     complaints_store_run(call, COMPLAINTS_CONFIRM, 10, args, NULL, NULL);
     cJSON_free(text);
 }

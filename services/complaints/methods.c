@@ -5,18 +5,18 @@
 #include "auth.h"
 #include "complaints.h"
 
-static const char *const channels[] = {"phone", "visit", "email", "letter", "hotline",
-                                       "web",   "other", NULL};
-static const char *const categories[] = {"quality", "delivery", "service", "documentation",
-                                         "other", NULL};
+static const char *const channels[] = {"phone",   "visit", "email", "letter",
+                                       "hotline", "web",   "other", NULL};
+static const char *const categories[] = {"quality",       "delivery", "service",
+                                         "documentation", "other",    NULL};
 static const char *const severities[] = {"minor", "major", "critical", NULL};
-static const char *const statuses[] = {"received", "assigned", "resolved", "closed", "withdrawn",
-                                       NULL};
+static const char *const statuses[] = {"received", "assigned",  "resolved",
+                                       "closed",   "withdrawn", NULL};
 static const char *const formats[] = {"json", "csv", NULL};
 
 #define ID_FIELD KEFU_F_STRING("id", KEFU_REQUIRED, 1, 32, "complaint id, e.g. C2026-000001")
 #define VERSION_FIELD                                                                              \
-    KEFU_F_INT("expected_version", 0, 1, 1000000000000LL,                                        \
+    KEFU_F_INT("expected_version", 0, 1, 1000000000000LL,                                          \
                "the version the change is meant for; ABORTED when it moved on")
 
 static const kefu_field contact_fields[] = {
@@ -69,7 +69,8 @@ static const kefu_field assign_params[] = {
     ID_FIELD,
     KEFU_F_STRING("department", KEFU_REQUIRED, 1, 100, "the responsible department"),
     KEFU_F_STRING("owner", 0, 1, 100, "who in it handles the complaint"),
-    KEFU_F_DATETIME("due_at", 0, "deadline; default by severity (critical 3, major 7, minor 15 days)"),
+    KEFU_F_DATETIME("due_at", 0,
+                    "deadline; default by severity (critical 3, major 7, minor 15 days)"),
     KEFU_F_INT("due_in_days", 0, 1, 365, "deadline in days from now (instead of due_at)"),
     KEFU_F_STRING("reason", 0, 1, 2000, "why: required to transfer an assigned complaint"),
     VERSION_FIELD,

@@ -232,14 +232,13 @@ static void on_report_lookup(kefu_call *call, const char *json, size_t len, void
     (void)arg;
     /* A frozen report covers every department: only callers who see them
      * all get it; a department's staff get their own live view. */
-    if (!(len == 4 && memcmp(json, "null", 4) == 0) &&
-        kefu_call_principal(call)->all_departments) {
+    if (!(len == 4 && memcmp(json, "null", 4) == 0) && kefu_call_principal(call)->all_departments) {
         kefu_call_reply_json(call, json, len);
         return;
     }
     parse_month(kefu_json_str(p, "month"), &first);
-    read_rows(call, kefu_date_to_time(first, tz), kefu_date_to_time(kefu_date_add_months(first, 1), tz),
-              NULL, on_report_rows, NULL);
+    read_rows(call, kefu_date_to_time(first, tz),
+              kefu_date_to_time(kefu_date_add_months(first, 1), tz), NULL, on_report_rows, NULL);
 }
 
 void complaints_report(kefu_call *call)

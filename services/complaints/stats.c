@@ -10,10 +10,10 @@
 #include "csv.h"
 #include "json.h"
 
-static const char *const statuses[] = {"received", "assigned", "resolved", "closed", "withdrawn",
-                                       NULL};
-static const char *const categories[] = {"quality", "delivery", "service", "documentation",
-                                         "other", NULL};
+static const char *const statuses[] = {"received", "assigned",  "resolved",
+                                       "closed",   "withdrawn", NULL};
+static const char *const categories[] = {"quality",       "delivery", "service",
+                                         "documentation", "other",    NULL};
 
 struct complaints_tally {
     int64_t total, closed, overdue_now;
@@ -119,8 +119,7 @@ cJSON *complaints_tally_json(const complaints_tally *s)
     cJSON_AddItemToObject(o, "by_department", cJSON_Duplicate(s->by_department, true));
     cJSON_AddNumberToObject(o, "closed", (double)s->closed);
     cJSON_AddItemToObject(o, "on_time_rate", ratio((double)s->on_time, s->resolved, 10000));
-    cJSON_AddItemToObject(o, "avg_resolution_hours",
-                          ratio(s->resolution_hours, s->resolved, 100));
+    cJSON_AddItemToObject(o, "avg_resolution_hours", ratio(s->resolution_hours, s->resolved, 100));
     cJSON_AddItemToObject(o, "avg_rating", ratio(s->rating_sum, s->rated, 100));
     cJSON_AddNumberToObject(o, "overdue_now", (double)s->overdue_now);
     return o;
@@ -180,10 +179,10 @@ static void cell(kefu_buf *out, const cJSON *v, bool first)
 
 void complaints_ledger_csv(const cJSON *rows, kefu_buf *out)
 {
-    static const char *const cols[] = {"id",       "received_at", "customer_id", "customer",
-                                       "product_model", "category", "severity", "department",
-                                       "due_at",   "resolved_at", "on_time",
-                                       "closed_at", "satisfied",  "rating",      NULL};
+    static const char *const cols[] = {
+        "id",       "received_at", "customer_id", "customer", "product_model",
+        "category", "severity",    "department",  "due_at",   "resolved_at",
+        "on_time",  "closed_at",   "satisfied",   "rating",   NULL};
     const cJSON *row;
 
     for (int i = 0; cols[i]; i++)

@@ -112,8 +112,8 @@ void complaints_store_run(kefu_call *call, complaints_script script, int nargs, 
     run(call, script, nargs, args, on_ok, arg, true);
 }
 
-void complaints_store_step(kefu_call *call, complaints_script script, int nargs,
-                           const char **args, kefu_call_eval_cb on_ok, void *arg)
+void complaints_store_step(kefu_call *call, complaints_script script, int nargs, const char **args,
+                           kefu_call_eval_cb on_ok, void *arg)
 {
     run(call, script, nargs, args, on_ok, arg, false);
 }

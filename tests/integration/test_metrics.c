@@ -17,7 +17,8 @@ static kh_redis redis;
 /* A plain HTTP/1.0 GET; returns the whole response (caller frees). */
 static char *http_get(int port, const char *path)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     char req[128], *buf = calloc(1, 1 << 20);

@@ -89,7 +89,7 @@ static void test_server_tls(void)
 static void test_mutual_tls(void)
 {
     char cert[128], key[128], ca[128], ccert[128], ckey[128], tls[64];
-    const char *extra[] = {"--listen", tls,      "--tls-cert", cert, "--tls-key",
+    const char *extra[] = {"--listen", tls,        "--tls-cert", cert, "--tls-key",
                            key,        "--tls-ca", ca,           NULL};
     kh_service svc;
 
