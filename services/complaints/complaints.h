@@ -109,6 +109,8 @@ typedef struct {
     char ms[3][24];
 } complaints_due_candidates;
 void complaints_due_candidates_at(kefu_ms from, int tz, complaints_due_candidates *out);
+/* Appends the 6 candidate arguments to `args` at `n`; returns the new count. */
+int complaints_due_candidates_args(const complaints_due_candidates *c, const char **args, int n);
 /* Days a complaint of `severity` may take: critical 3, major 7, minor 15. */
 int complaints_due_days(const char *severity);
 

@@ -108,20 +108,10 @@ void complaints_assign(kefu_call *call)
     complaints_due_candidates_at(now, tz, &c);
     version_param(call, version);
     owner = json_or_null(p, "owner");
-    const char *args[] = {id,
-                          version,
-                          kefu_json_str(p, "department"),
-                          owner,
-                          due_text,
-                          due_ms,
-                          reason ? reason : "",
-                          c.text[0],
-                          c.ms[0],
-                          c.text[1],
-                          c.ms[1],
-                          c.text[2],
-                          c.ms[2]};
-    complaints_store_run(call, COMPLAINTS_ASSIGN, 13, args, NULL, NULL);
+    const char *args[13] = {
+        id, version, kefu_json_str(p, "department"), owner, due_text, due_ms, reason ? reason : ""};
+    complaints_store_run(call, COMPLAINTS_ASSIGN, complaints_due_candidates_args(&c, args, 7), args,
+                         NULL, NULL);
     cJSON_free(owner);
 }
 
@@ -179,17 +169,9 @@ void complaints_confirm(kefu_call *call)
     cJSON_Delete(conf);
     complaints_due_candidates_at(kefu_call_now(call), kefu_call_tz(call), &c);
     version_param(call, version);
-    const char *args[] = {id,
-                          version,
-                          satisfied ? "1" : "0",
-                          text ? text : "null",
-                          c.text[0],
-                          c.ms[0],
-                          c.text[1],
-                          c.ms[1],
-                          c.text[2],
-                          c.ms[2]};
-    complaints_store_run(call, COMPLAINTS_CONFIRM, 10, args, NULL, NULL);
+    const char *args[10] = {id, version, satisfied ? "1" : "0", text ? text : "null"};
+    complaints_store_run(call, COMPLAINTS_CONFIRM, complaints_due_candidates_args(&c, args, 4),
+                         args, NULL, NULL);
     cJSON_free(text);
 }
 

@@ -161,3 +161,12 @@ void complaints_due_candidates_at(kefu_ms from, int tz, complaints_due_candidate
         snprintf(out->ms[i], sizeof(out->ms[i]), "%lld", (long long)due);
     }
 }
+
+int complaints_due_candidates_args(const complaints_due_candidates *c, const char **args, int n)
+{
+    for (int i = 0; i < 3; i++) {
+        args[n++] = c->text[i];
+        args[n++] = c->ms[i];
+    }
+    return n;
+}
