@@ -256,7 +256,7 @@ kefu_status kefu_sync_client_call(kefu_sync_client *c, const char *method, const
     kefu_status st = KEFU_STATUS_UNAVAILABLE;
 
     *reply = NULL;
-    if (!idem && attempts > 1) {
+    if (!idem) {
         auto_key(key);
         idem = key;
     }
@@ -540,7 +540,7 @@ void kefu_client_call(kefu_client *c, const char *method, const cJSON *params,
     oc->trace = dup_or_null(o ? o->trace_id : NULL);
     if (o && o->idempotency_key) {
         oc->idem = strdup(o->idempotency_key);
-    } else if (oc->attempts > 1) {
+    } else {
         auto_key(key);
         oc->idem = strdup(key);
     }

@@ -165,6 +165,10 @@ void kefu_dispatch(kefu_loopq_item *item)
     kefu_error err;
     kefu_status st;
 
+    if (call->timer_armed) { /* left from the previous request of this context */
+        uv_timer_stop(&call->timer);
+        call->timer_armed = false;
+    }
     call->gen++;
     call->doc = NULL;
     call->id = NULL;
@@ -215,10 +219,12 @@ void kefu_dispatch(kefu_loopq_item *item)
         call->idem_key = NULL;
     call->now = kefu_clock_now(&svc->clock);
 
+    uint64_t gen = call->gen;
     m->handler(call);
 
-    /* The handler is waiting for Redis: answer by the deadline regardless. */
-    if (call->state == CALL_ACTIVE && call->deadline_us) {
+    /* The handler is waiting for Redis: answer by the deadline regardless.
+     * (A reply bumps gen; `state` may already belong to nng's thread.) */
+    if (call->gen == gen && call->deadline_us) {
         int64_t left_ms = (call->deadline_us - kefu_mono_us() + 999) / 1000;
         call->timer_armed = true;
         uv_timer_start(&call->timer, on_deadline, left_ms > 0 ? (uint64_t)left_ms : 0, 0);

@@ -96,7 +96,8 @@ void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc
     if (kefu_redis_command(call->svc->redis, on_call_reply, call, call->gen, argc, argv, argvlen) !=
         KEFU_STATUS_OK)
         kefu_call_reply_error(call, KEFU_STATUS_UNAVAILABLE, NULL, "redis unavailable: %s",
-                              kefu_redis_status(call->svc->redis));
+                              call->svc->redis ? kefu_redis_status(call->svc->redis)
+                                               : "shutting down");
 }
 
 /* The script's {'ok', json[, 'replay']} or {'err', status, message, field}. */
@@ -145,7 +146,15 @@ static bool idem_of(kefu_call *call, char idem[300], char fp[41])
         return false;
     kefu_sha1_hex(canon, strlen(canon), fp);
     cJSON_free(canon);
-    snprintf(idem, 300, "%s:idem:%s:%s", call->svc->cfg.ns, call->method->name, call->idem_key);
+    /* The key's record is the caller's own (a replay never shows one
+     * principal's result to another) and of fixed length (any key of up to
+     * 128 characters fits): NS:idem:<method>:<sha1(principal \n key)>. */
+    {
+        char who[600], digest[41];
+        int n = snprintf(who, sizeof(who), "%s\n%s", call->principal->name, call->idem_key);
+        kefu_sha1_hex(who, (size_t)n < sizeof(who) ? (size_t)n : sizeof(who) - 1, digest);
+        snprintf(idem, 300, "%s:idem:%s:%s", call->svc->cfg.ns, call->method->name, digest);
+    }
     return true;
 }
 

@@ -189,6 +189,10 @@ void kefu_server_close(kefu_service *svc)
             nng_aio_stop(call->aio);
             if (call->state == CALL_ACTIVE && call->msg)
                 nng_msg_free(call->msg);
+            /* Work still out (thread pool) finds the call no longer live. */
+            call->msg = NULL;
+            call->state = CALL_SENDING;
+            call->gen++;
             nng_aio_free(call->aio);
             call->aio = NULL;
         }

@@ -15,6 +15,7 @@
  * content under the batch's name is never replaced: that stops the archive
  * until someone looks.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ typedef struct {
     uint64_t token;
     char dir[512];
     char file[128];
+    char owner[48]; /* this call's claim on the batch (a lease in Redis) */
     bool remaining;
     char *lines; /* the batch's JSON lines */
     size_t len;
@@ -90,28 +92,58 @@ static void undo_file(archive_job *j)
         j->keep_mark = true; /* it may still be there: keep the batch pending */
 }
 
-/* Thread pool: step 2 of the header. Touches only the job. */
-static void write_file(uv_work_t *w)
+/* fsyncs `path` (a file or a directory); false on failure. */
+static bool sync_path(const char *path, int flags)
 {
-    archive_job *j = w->data;
-    char path[700], tmp[710];
-    int fd, dfd;
+    int fd = open(path, flags | O_CLOEXEC);
+    bool ok = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/*
+ * Thread pool: step 2 of the header. Touches only the job. Each attempt
+ * writes its own temporary file and publishes it with link(), which never
+ * replaces: two calls on the same batch (a retry while the first still
+ * writes, or two replicas) end with one file, and both find it complete.
+ */
+/* Removes the temporary files earlier attempts at this batch left when they
+ * died (an attempt beside us only loses its link, and then finds the file
+ * complete or leaves the batch to its owner). */
+static void remove_stale_temps(archive_job *j)
+{
+    char prefix[160], path[900];
+    DIR *d = opendir(j->dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    snprintf(prefix, sizeof(prefix), "%s.tmp.", j->file);
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            snprintf(path, sizeof(path), "%s/%s", j->dir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
+static void write_attempt(archive_job *j)
+{
+    char path[700], tmp[760];
+    int fd;
 
     snprintf(path, sizeof(path), "%s/%s", j->dir, j->file);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
     if (mkdir(j->dir, 0750) != 0 && errno != EEXIST) {
         fail(j, "cannot create", j->dir);
         return;
     }
+    remove_stale_temps(j);
     if (same_content(path, j->lines, j->len))
-        return; /* written by a call that died before step 3 */
-    if (access(path, F_OK) == 0) {
-        snprintf(j->error, sizeof(j->error),
-                 "%s exists with other content; it is never replaced (move it aside)", path);
-        j->keep_mark = true;
-        return;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+        goto durable; /* written by a call that died, or runs beside us */
+    fd = mkstemp(tmp);
     if (fd < 0) {
         fail(j, "cannot create", tmp);
         return;
@@ -123,25 +155,55 @@ static void write_file(uv_work_t *w)
         return;
     }
     close(fd);
-    if (rename(tmp, path) != 0) {
-        fail(j, "cannot rename", tmp);
+    if (link(tmp, path) != 0) {
+        int e = errno;
         unlink(tmp);
+        errno = e;
+        if (errno == EEXIST && same_content(path, j->lines, j->len))
+            goto durable;
+        if (errno == EEXIST) {
+            snprintf(j->error, sizeof(j->error),
+                     "%s exists with other content; it is never replaced (move it aside)", path);
+            j->keep_mark = true;
+        } else {
+            fail(j, "cannot publish", path);
+        }
         return;
     }
+    unlink(tmp);
     j->wrote = true;
-    dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        fail(j, "cannot sync", j->dir);
-        if (dfd >= 0)
-            close(dfd);
-        undo_file(j);
-        return;
-    }
-    close(dfd);
     if (!same_content(path, j->lines, j->len)) {
         snprintf(j->error, sizeof(j->error), "%s does not read back as written", path);
         undo_file(j);
+        return;
     }
+durable:
+    /* The file and its name on disk before the records leave Redis, also
+     * when an earlier call wrote it and died before syncing. */
+    if (!sync_path(path, O_RDONLY) || !sync_path(j->dir, O_RDONLY | O_DIRECTORY)) {
+        fail(j, "cannot sync", path);
+        if (j->wrote)
+            undo_file(j);
+        else
+            j->keep_mark = true; /* an earlier call's file: it may hold the batch */
+    }
+}
+
+/*
+ * Thread pool. Whatever failed, a complete file of exactly this batch on
+ * disk (another call on the same batch wrote it) means the batch is
+ * archived: commit rather than free it.
+ */
+static void write_file(uv_work_t *w)
+{
+    archive_job *j = w->data;
+    char path[700];
+
+    write_attempt(j);
+    snprintf(path, sizeof(path), "%s/%s", j->dir, j->file);
+    if (j->error[0] && !j->keep_mark && same_content(path, j->lines, j->len) &&
+        sync_path(path, O_RDONLY) && sync_path(j->dir, O_RDONLY | O_DIRECTORY))
+        j->error[0] = '\0';
 }
 
 static void job_free(archive_job *j)
@@ -185,24 +247,24 @@ static void after_write(uv_work_t *w, int status)
                                   "archive stopped (the batch stays pending): %s", j->error);
             return;
         }
-        const char *args[] = {j->file};
-        complaints_store_step(call, COMPLAINTS_ARCHIVE_ABORT, 1, args, on_aborted, j);
+        const char *args[] = {j->file, j->owner};
+        complaints_store_step(call, COMPLAINTS_ARCHIVE_ABORT, 2, args, on_aborted, j);
         return;
     }
     char path[700];
     snprintf(path, sizeof(path), "%s/%s", j->dir, j->file);
-    const char *args[] = {j->file, path, j->remaining ? "true" : "false"};
-    complaints_store_run(call, COMPLAINTS_ARCHIVE_COMMIT, 3, args, NULL, NULL);
+    const char *args[] = {j->file, path, j->remaining ? "true" : "false", j->owner};
+    complaints_store_run(call, COMPLAINTS_ARCHIVE_COMMIT, 4, args, NULL, NULL);
 }
 
 /* The claimed batch: "<file>\n<remaining>\n<lines>". */
 static void on_claimed(kefu_call *call, const char *text, size_t len, void *arg)
 {
+    const char *owner = arg;
     const char *nl1 = memchr(text, '\n', len), *nl2;
     archive_job *j;
     cJSON *out;
 
-    (void)arg;
     nl2 = nl1 ? memchr(nl1 + 1, '\n', len - (size_t)(nl1 + 1 - text)) : NULL;
     if (!nl2) {
         kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "bad archive batch from storage");
@@ -224,6 +286,7 @@ static void on_claimed(kefu_call *call, const char *text, size_t len, void *arg)
     }
     j->call = call;
     j->token = kefu_call_token(call);
+    snprintf(j->owner, sizeof(j->owner), "%s", owner);
     snprintf(j->dir, sizeof(j->dir), "%s", complaints_store_archive_dir(kefu_call_service(call)));
     snprintf(j->file, sizeof(j->file), "%.*s", (int)(nl1 - text), text);
     j->remaining = nl1[1] == '1';
@@ -260,8 +323,17 @@ static void archive_start(kefu_call *call)
     }
     snprintf(file, sizeof(file), "complaints-before-%04d-%02d-%02d-at-%s", cut.year, cut.month,
              cut.day, stamp);
-    const char *args[] = {cut_ms, BATCH, file};
-    complaints_store_step(call, COMPLAINTS_ARCHIVE_CLAIM, 3, args, on_claimed, NULL);
+    /* A claim of this call alone: pid, monotonic time and request token. */
+    char *owner = malloc(48);
+    if (!owner) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    snprintf(owner, 48, "%d-%lld-%llu", (int)getpid(), (long long)uv_hrtime(),
+             (unsigned long long)kefu_call_token(call));
+    kefu_call_own(call, owner, free);
+    const char *args[] = {cut_ms, BATCH, file, owner};
+    complaints_store_step(call, COMPLAINTS_ARCHIVE_CLAIM, 4, args, on_claimed, owner);
 }
 
 void complaints_archive(kefu_call *call)

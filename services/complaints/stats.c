@@ -212,7 +212,7 @@ static cJSON *brief(const cJSON *row)
 
 /* Per-department statistics in first-seen order ("" = not yet assigned). */
 typedef struct {
-    char name[128];
+    char name[512]; /* 100 characters of up to 4 bytes */
     complaints_tally *stats;
 } dept_stats;
 

@@ -56,8 +56,12 @@ char *complaints_store_source(complaints_script script)
 
 kefu_status complaints_store_init(kefu_service *svc, kefu_error *err)
 {
-    complaints_store *st = calloc(1, sizeof(*st));
+    complaints_store *st;
 
+    if (strlen(complaints_store_archive_dir(svc)) > 400)
+        return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "archive-dir",
+                              "--archive-dir: at most 400 bytes");
+    st = calloc(1, sizeof(*st));
     if (!st)
         return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "out of memory");
     for (int i = 0; i < COMPLAINTS_SCRIPT_COUNT; i++) {

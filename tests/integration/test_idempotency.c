@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "sha.h"
 #include "json.h"
 #include "test.h"
 
@@ -322,7 +323,11 @@ static void test_replay_under_new_request_id(void)
 static void test_key_kept_24_hours(void)
 {
     cJSON *a = create_keyed(create_params, "ttl-key-5c1e");
-    char *keys = kh_redis_cli(&redis, "--scan --pattern '*ttl-key-5c1e*'");
+    /* The record's key: NS:idem:<method>:<sha1 of "<principal>\n<key>">. */
+    char digest[41], pattern[128];
+    kefu_sha1_hex("local\nttl-key-5c1e", strlen("local\nttl-key-5c1e"), digest);
+    snprintf(pattern, sizeof(pattern), "--scan --pattern '*:idem:complaints.Create:%s'", digest);
+    char *keys = kh_redis_cli(&redis, pattern);
     char key[256] = "", args[300];
     long ttl;
 

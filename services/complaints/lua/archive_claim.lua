@@ -3,7 +3,9 @@
 -- closed before the cut-off and not on hold, up to the batch size, are
 -- marked pending (Hold refuses them from now on).
 -- ARGV: 3 cut-off ms, 4 batch size, 5 file name stem for a new batch (a
--- sequence number makes every batch's file name new).
+-- sequence number makes every batch's file name new), 6 this call's owner
+-- token. The latest claimer owns the batch: only its commit or abort counts,
+-- so a call that was overtaken (a retry, a replica) cannot free the batch.
 -- Answer: "<file>\n<remaining 1/0>\n" then one JSON line per complaint.
 local pending = NS .. ':complaints:archive:pending'
 local pending_ids = pending .. ':ids'
@@ -11,8 +13,10 @@ local file = redis.call('HGET', pending, 'file')
 local ids = {}
 local remaining = 0
 if file then
+  redis.call('HSET', pending, 'owner', ARGV[6])
   ids = redis.call('SMEMBERS', pending_ids)
   table.sort(ids)
+  remaining = 1 -- a resumed batch says nothing of the rest: ask again
 else
   local max = tonumber(ARGV[4])
   -- closed_at holds closed and withdrawn complaints by when they ended.
@@ -25,7 +29,7 @@ else
   if #ids == 0 then return ok('\n0\n') end
   table.sort(ids)
   file = ARGV[5] .. '-' .. string.format('%06d', redis.call('INCR', NS .. ':complaints:archive:seq')) .. '.jsonl'
-  redis.call('HSET', pending, 'file', file)
+  redis.call('HSET', pending, 'file', file, 'owner', ARGV[6])
   redis.call('SADD', pending_ids, unpack(ids))
 end
 local lines = {}

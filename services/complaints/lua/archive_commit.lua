@@ -1,10 +1,10 @@
 -- complaints.Archive, step 2: the batch's file is written and verified;
 -- remove its complaints from Redis with every index entry, and answer the
 -- call (this answer is what a retry with the same key gets again).
--- ARGV: 3 file, 4 its path, 5 remaining (true/false).
+-- ARGV: 3 file, 4 its path, 5 remaining (true/false), 6 owner token.
 local pending = NS .. ':complaints:archive:pending'
 local pending_ids = pending .. ':ids'
-if redis.call('HGET', pending, 'file') ~= ARGV[3] then
+if redis.call('HGET', pending, 'file') ~= ARGV[3] or redis.call('HGET', pending, 'owner') ~= ARGV[6] then
   return err('ABORTED', 'the archive batch changed; retry', 'before')
 end
 local ids = redis.call('SMEMBERS', pending_ids)
