@@ -59,7 +59,10 @@ typedef struct {
      * create the service's own context (kefu_service_set_app) and register
      * scripts. A failure stops the process with the message. */
     kefu_status (*init)(kefu_service *svc, kefu_error *err);
-    /* Frees what init made; runs after the last request. */
+    /* Runs on the loop at shutdown, after the last request: close the
+     * service's own libuv handles (timers), or the loop cannot end. */
+    void (*stop)(kefu_service *svc);
+    /* Frees what init made; runs after the loop has ended. */
     void (*fini)(kefu_service *svc);
 } kefu_service_def;
 

@@ -127,6 +127,8 @@ static void finish_shutdown(kefu_service *svc)
 {
     uv_timer_stop(&svc->drain_timer);
     kefu_server_close(svc);
+    if (svc->def->stop && svc->app)
+        svc->def->stop(svc);
     kefu_http_stop(svc);
     kefu_redis_free(svc->redis);
     svc->redis = NULL;
