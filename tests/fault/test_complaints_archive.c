@@ -41,26 +41,6 @@ static const char *extra[] = {"--test-clock", "--namespace", NS, "--archive-dir"
 
 /* ---------------------------------------------------------------- helpers */
 
-/*
- * The harness returns once sys.Health answers, which may be before the
- * service has connected to Redis (calls then get UNAVAILABLE): wait until
- * it says SERVING.
- */
-static void wait_serving(void)
-{
-    for (int i = 0; i < 250; i++) {
-        kefu_call_opts o = {.deadline_ms = 1000, .max_attempts = 1};
-        cJSON *r = kh_call(svc.addr, "sys.Health", NULL, &o);
-        bool up = r && kh_str(r, "status") && strcmp(kh_str(r, "status"), "SERVING") == 0;
-        cJSON_Delete(r);
-        if (up)
-            return;
-        kh_sleep_ms(20);
-    }
-    fprintf(stderr, "  %s never said SERVING; log: %s\n", svc.name, svc.log);
-    CHECK(false);
-}
-
 static void print_reply(const char *what, const cJSON *r)
 {
     char *t = r ? cJSON_PrintUnformatted(r) : NULL;
@@ -94,12 +74,6 @@ static cJSON *call_ms(int deadline_ms, const char *method, const char *fmt, ...)
     return r;
 }
 #define call(...) call_ms(10000, __VA_ARGS__)
-
-static long long jint(const cJSON *v, const char *key)
-{
-    int64_t n;
-    return kefu_json_int(kefu_json_get(v, key), &n) ? (long long)n : -999999;
-}
 
 #define EXPECT_CODE(r, code, what)                                                                 \
     do {                                                                                           \
@@ -289,7 +263,7 @@ static void tally_line(const cJSON *line, void *arg)
         !kefu_json_str(cJSON_GetArrayItem(hist, 0), "action") ||
         strcmp(kefu_json_str(cJSON_GetArrayItem(hist, 0), "action"), "create") != 0)
         t->bad_history++;
-    if (jint(rec, "version") != events)
+    if (kh_path_int(rec, "version") != events)
         t->bad_history++;
 }
 
@@ -367,7 +341,7 @@ static long redis_int(const char *args)
 
 static void test_archive_basic(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char c[8][16];
     char *hist_before[8] = {0};
     cJSON *r;
@@ -396,7 +370,7 @@ static void test_archive_basic(void)
     set_clock("2026-01-09T10:00:00+08:00");
     r = call_ms(30000, "complaints.Archive", "{}");
     EXPECT_OK(r, "early Archive");
-    CHECK_INT(jint(kh_result(r), "count"), 0);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 0);
     cJSON_Delete(r);
     CHECK_INT(get_code(c[1]), 0);
 
@@ -404,7 +378,7 @@ static void test_archive_basic(void)
     set_clock("2026-01-11T10:00:00+08:00");
     r = call_ms(30000, "complaints.Archive", "{}");
     EXPECT_OK(r, "Archive");
-    CHECK_INT(jint(kh_result(r), "count"), 3);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 3);
     CHECK(cJSON_IsFalse(kefu_json_get(kh_result(r), "remaining")));
     CHECK(kh_str(r, "file") != NULL);
     if (kh_str(r, "file")) {
@@ -432,7 +406,7 @@ static void test_archive_basic(void)
                         char *h = kefu_json_canonical(kefu_json_get(line, "history"));
                         CHECK(h && hist_before[i] && strcmp(h, hist_before[i]) == 0);
                         cJSON_free(h);
-                        CHECK(jint(kefu_json_get(line, "record"), "version") ==
+                        CHECK(kh_path_int(kefu_json_get(line, "record"), "version") ==
                               cJSON_GetArraySize(kefu_json_get(line, "history")));
                     }
                 }
@@ -473,7 +447,7 @@ static void test_archive_basic(void)
     /* again: nothing new */
     r = call_ms(30000, "complaints.Archive", "{}");
     EXPECT_OK(r, "second Archive");
-    CHECK_INT(jint(kh_result(r), "count"), 0);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 0);
     CHECK(cJSON_IsFalse(kefu_json_get(kh_result(r), "remaining")));
     if (kh_str(r, "file") && kh_str(r, "file")[0]) {
         char p2[512];
@@ -486,11 +460,11 @@ static void test_archive_basic(void)
     /* `before` is a date: closed 2023-06-01 10:00 is not before 2023-06-01 */
     r = call_ms(30000, "complaints.Archive", "{\"before\":\"2023-06-01\"}");
     EXPECT_OK(r, "Archive before 2023-06-01");
-    CHECK_INT(jint(kh_result(r), "count"), 0);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 0);
     cJSON_Delete(r);
     r = call_ms(30000, "complaints.Archive", "{\"before\":\"2023-06-02\"}");
     EXPECT_OK(r, "Archive before 2023-06-02");
-    CHECK_INT(jint(kh_result(r), "count"), 1);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 1);
     cJSON_Delete(r);
     CHECK_INT(get_code(c[6]), 5);
     CHECK_INT(get_code(c[3]), 0); /* still held */
@@ -498,7 +472,7 @@ static void test_archive_basic(void)
     DO("complaints.Release", "{\"id\":\"%s\"}", c[3]);
     r = call_ms(30000, "complaints.Archive", "{}");
     EXPECT_OK(r, "Archive after release");
-    CHECK_INT(jint(kh_result(r), "count"), 1);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 1);
     cJSON_Delete(r);
     CHECK_INT(get_code(c[3]), 5);
     CHECK_INT(get_code(c[4]), 0);
@@ -552,7 +526,7 @@ static void withdrawn_in_2023(char out[16], int n)
 
 static void test_archive_idempotency_key(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char a[16], b[16], c[16], key1[64], key2[64], path[512];
     cJSON *first, *again, *r;
     char *t1, *t2;
@@ -564,7 +538,7 @@ static void test_archive_idempotency_key(void)
     set_clock("2026-03-01T10:00:00+08:00");
     first = archive_with_key(key1, "{}");
     EXPECT_OK(first, "Archive with a key");
-    CHECK_INT(jint(kh_result(first), "count"), 2);
+    CHECK_INT(kh_path_int(kh_result(first), "count"), 2);
     CHECK_INT(get_code(a), 5);
 
     /* one more is due; the same key replays the first answer and archives nothing */
@@ -587,7 +561,7 @@ static void test_archive_idempotency_key(void)
     set_clock("2026-03-01T12:00:00+08:00");
     r = archive_with_key(key2, "{}");
     EXPECT_OK(r, "Archive with a new key");
-    CHECK_INT(jint(kh_result(r), "count"), 1);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 1);
     cJSON_Delete(r);
     CHECK_INT(get_code(c), 5);
     /* the first file still holds its two */
@@ -769,7 +743,7 @@ static bool restart(void)
             return false;
         }
     }
-    wait_serving();
+    kh_wait_serving(&svc);
     set_clock("2026-03-01T10:00:00+08:00"); /* the test clock does not survive a restart */
     return true;
 }
@@ -824,7 +798,7 @@ typedef enum { AFTER_MS, WHEN_TMP_FILE, WHEN_FINAL_FILE } trigger;
 
 static void test_archive_survives_kill9(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     static const struct {
         trigger when;
         int ms;
@@ -924,7 +898,7 @@ static void test_archive_survives_kill9(void)
         {
             cJSON *r = call_ms(60000, "complaints.Archive", "{}");
             EXPECT_OK(r, "extra Archive");
-            CHECK_INT(jint(kh_result(r), "count"), 0);
+            CHECK_INT(kh_path_int(kh_result(r), "count"), 0);
             CHECK(cJSON_IsFalse(kefu_json_get(kh_result(r), "remaining")));
             cJSON_Delete(r);
         }
@@ -1024,7 +998,7 @@ static void *withdraw_many(void *arg)
 
 static void test_archive_5000_per_call(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     int failures;
     cJSON *r;
     char path[512];
@@ -1047,7 +1021,7 @@ static void test_archive_5000_per_call(void)
 
     r = call_ms(60000, "complaints.Archive", "{}");
     EXPECT_OK(r, "Archive of 5100");
-    CHECK_INT(jint(kh_result(r), "count"), 5000);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 5000);
     CHECK(cJSON_IsTrue(kefu_json_get(kh_result(r), "remaining")));
     if (kh_str(r, "file")) {
         file_path(extra[4], kh_str(r, "file"), path, sizeof(path));
@@ -1057,7 +1031,7 @@ static void test_archive_5000_per_call(void)
     CHECK_INT(redis_int("ZCARD " NS ":complaints:idx:all"), MANY - 5000);
     r = call_ms(60000, "complaints.Archive", "{}");
     EXPECT_OK(r, "Archive of the rest");
-    CHECK_INT(jint(kh_result(r), "count"), MANY - 5000);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), MANY - 5000);
     CHECK(cJSON_IsFalse(kefu_json_get(kh_result(r), "remaining")));
     if (kh_str(r, "file")) {
         file_path(extra[4], kh_str(r, "file"), path, sizeof(path));
@@ -1082,7 +1056,7 @@ static void test_archive_5000_per_call(void)
  */
 static void test_archive_never_replaces_a_file(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char same[SAME_ROUNDS][16];
     int count[SAME_ROUNDS] = {0}, tmp, bad, files;
     tally t = {.n = SAME_ROUNDS, .ids = same, .count = count};
@@ -1105,7 +1079,7 @@ static void test_archive_never_replaces_a_file(void)
         set_clock("2026-03-01T10:00:00+08:00");
         r = call_ms(30000, "complaints.Archive", "{}");
         EXPECT_OK(r, "Archive");
-        CHECK_INT(jint(kh_result(r), "count"), 1);
+        CHECK_INT(kh_path_int(kh_result(r), "count"), 1);
         cJSON_Delete(r);
     }
     files = tally_dir(dir_same, &t, &tmp, &bad);
@@ -1139,7 +1113,7 @@ static void test_archive_never_replaces_a_file(void)
  */
 static void test_archive_write_failure_then_hold(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char w[3][16];
     int count[3] = {0}, tmp, bad;
     tally t = {.n = 3, .ids = w, .count = count};

@@ -322,15 +322,47 @@ const cJSON *kh_result(const cJSON *reply)
     return kefu_json_get(reply, "result");
 }
 
-const char *kh_str(const cJSON *reply, const char *path)
+const cJSON *kh_path(const cJSON *v, const char *path)
 {
-    const cJSON *v = kh_result(reply);
     char buf[256], *save = NULL;
 
     snprintf(buf, sizeof(buf), "%s", path);
     for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
         v = kefu_json_get(v, t);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    return v;
+}
+
+const char *kh_path_str(const cJSON *v, const char *path)
+{
+    const cJSON *x = kh_path(v, path);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+long long kh_path_int(const cJSON *v, const char *path)
+{
+    int64_t n;
+    return kefu_json_int(kh_path(v, path), &n) ? (long long)n : -999999;
+}
+
+const char *kh_str(const cJSON *reply, const char *path)
+{
+    return kh_path_str(kh_result(reply), path);
+}
+
+void kh_wait_serving(const kh_service *s)
+{
+    for (int i = 0; i < 250; i++) {
+        kefu_call_opts o = {.deadline_ms = 1000, .max_attempts = 1};
+        cJSON *r = kh_call(s->addr, "sys.Health", NULL, &o);
+        const char *st = kh_str(r, "status");
+        bool up = st && strcmp(st, "SERVING") == 0;
+        cJSON_Delete(r);
+        if (up)
+            return;
+        kh_sleep_ms(20);
+    }
+    fprintf(stderr, "  %s never said SERVING; log: %s\n", s->name, s->log);
+    CHECK(false);
 }
 
 int kh_suite_main(int argc, char **argv, kh_redis *r, kh_service *s, const char *service,

@@ -84,6 +84,14 @@ typedef struct {
 /* Writes a tokens file (sha256 digests of the tokens) for `n` entries. */
 bool kh_write_tokens(const char *path, const kh_token *tokens, size_t n);
 
+/* The member at dotted `path` inside `v` ("customer.name"), or NULL. */
+const cJSON *kh_path(const cJSON *v, const char *path);
+/* The string, or integer (-999999 when absent), at `path` inside `v`. */
+const char *kh_path_str(const cJSON *v, const char *path);
+long long kh_path_int(const cJSON *v, const char *path);
+/* Waits up to 5 s for `s` to answer SERVING; a test failure if it never does. */
+void kh_wait_serving(const kh_service *s);
+
 /* Sleeps `ms` milliseconds. */
 void kh_sleep_ms(int ms);
 

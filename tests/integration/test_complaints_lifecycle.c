@@ -35,26 +35,6 @@ static char tokens_path[64];
 
 /* ---------------------------------------------------------------- helpers */
 
-/*
- * The harness returns once sys.Health answers, which may be before the
- * service has connected to Redis (calls then get UNAVAILABLE): wait until
- * it says SERVING.
- */
-static void wait_serving(void)
-{
-    for (int i = 0; i < 250; i++) {
-        kefu_call_opts o = {.deadline_ms = 1000, .max_attempts = 1};
-        cJSON *r = kh_call(svc.addr, "sys.Health", NULL, &o);
-        bool up = r && kh_str(r, "status") && strcmp(kh_str(r, "status"), "SERVING") == 0;
-        cJSON_Delete(r);
-        if (up)
-            return;
-        kh_sleep_ms(20);
-    }
-    fprintf(stderr, "  %s never said SERVING; log: %s\n", svc.name, svc.log);
-    CHECK(false);
-}
-
 static void print_reply(const char *what, const cJSON *r)
 {
     char *t = r ? cJSON_PrintUnformatted(r) : NULL;
@@ -122,31 +102,9 @@ static const char *err_message(const cJSON *r)
     return m ? m : "";
 }
 
-/* The member at a dotted path below `v`. */
-static const cJSON *jpath(const cJSON *v, const char *path)
-{
-    char buf[256], *save = NULL;
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
-        v = kefu_json_get(v, t);
-    return v;
-}
-
-static const char *jstr(const cJSON *v, const char *path)
-{
-    const cJSON *x = jpath(v, path);
-    return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
-static long long jint(const cJSON *v, const char *path)
-{
-    int64_t n;
-    return kefu_json_int(jpath(v, path), &n) ? (long long)n : -999999;
-}
-
 static bool jnull(const cJSON *v, const char *path)
 {
-    return cJSON_IsNull(jpath(v, path));
+    return cJSON_IsNull(kh_path(v, path));
 }
 
 /* Fails the test (at the caller's line) unless `r` is the error `code`;
@@ -223,7 +181,7 @@ static cJSON *get(const char *id)
 static long long version_of(const char *id)
 {
     cJSON *r = get(id);
-    long long v = jint(kh_result(r), "version");
+    long long v = kh_path_int(kh_result(r), "version");
     cJSON_Delete(r);
     return v;
 }
@@ -231,7 +189,8 @@ static long long version_of(const char *id)
 static char *status_of(const char *id)
 {
     cJSON *r = get(id);
-    char *s = strdup(jstr(kh_result(r), "status") ? jstr(kh_result(r), "status") : "");
+    char *s =
+        strdup(kh_path_str(kh_result(r), "status") ? kh_path_str(kh_result(r), "status") : "");
     cJSON_Delete(r);
     return s;
 }
@@ -267,15 +226,16 @@ static void expect_event(const cJSON *events, int i, const char *action, const c
     const cJSON *e = cJSON_GetArrayItem(events, i);
     bool bad = !e;
     if (e) {
-        if (!jstr(e, "action") || strcmp(jstr(e, "action"), action) != 0)
+        if (!kh_path_str(e, "action") || strcmp(kh_path_str(e, "action"), action) != 0)
             bad = true;
-        if (!jstr(e, "by") || strcmp(jstr(e, "by"), by) != 0)
+        if (!kh_path_str(e, "by") || strcmp(kh_path_str(e, "by"), by) != 0)
             bad = true;
-        if (from ? (!jstr(e, "from") || strcmp(jstr(e, "from"), from) != 0) : !jnull(e, "from"))
+        if (from ? (!kh_path_str(e, "from") || strcmp(kh_path_str(e, "from"), from) != 0)
+                 : !jnull(e, "from"))
             bad = true;
-        if (!jstr(e, "to") || strcmp(jstr(e, "to"), to) != 0)
+        if (!kh_path_str(e, "to") || strcmp(kh_path_str(e, "to"), to) != 0)
             bad = true;
-        if (at && (!jstr(e, "at") || strcmp(jstr(e, "at"), at) != 0))
+        if (at && (!kh_path_str(e, "at") || strcmp(kh_path_str(e, "at"), at) != 0))
             bad = true;
         if (!kefu_json_get(e, "details"))
             bad = true;
@@ -348,7 +308,7 @@ static const char *const record_fields[] = {
 
 static void test_full_lifecycle_with_reopen(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *id;
     cJSON *r, *ev;
     const cJSON *res;
@@ -366,44 +326,44 @@ static void test_full_lifecycle_with_reopen(void)
             CHECK(kefu_json_get(res, record_fields[i]) != NULL);
         }
     }
-    CHECK_STR(jstr(res, "id"), id);
+    CHECK_STR(kh_path_str(res, "id"), id);
     CHECK(strncmp(id, "C2026-", 6) == 0 && strlen(id) == 12);
-    CHECK_STR(jstr(res, "status"), "received");
-    CHECK_STR(jstr(res, "customer.id"), "K1");
-    CHECK_STR(jstr(res, "customer.name"), "华光照明");
-    CHECK_STR(jstr(res, "customer.contact.person"), "李雷");
-    CHECK_STR(jstr(res, "customer.contact.phone"), "0760-1234567");
-    CHECK_STR(jstr(res, "customer.contact.email"), "lilei@example.com");
-    CHECK_STR(jstr(res, "product.model"), "CFL-18W");
-    CHECK_STR(jstr(res, "product.batch"), "B7");
-    CHECK_STR(jstr(res, "product.serial"), "S-001");
-    CHECK_STR(jstr(res, "product.production_date"), "2026-03-01");
-    CHECK_INT(jint(res, "product.quantity"), 12);
-    CHECK_STR(jstr(res, "channel"), "phone");
-    CHECK_STR(jstr(res, "category"), "quality");
-    CHECK_STR(jstr(res, "severity"), "major");
-    CHECK_STR(jstr(res, "title"), "灯管不亮");
-    CHECK_STR(jstr(res, "description"), "到货即不亮");
-    CHECK_STR(jstr(res, "remedy_sought"), "换货");
-    CHECK_STR(jstr(res, "received_by.name"), "王芳");
-    CHECK_STR(jstr(res, "received_by.department"), "QA");
-    CHECK_STR(jstr(res, "received_at"), "2026-11-02T10:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "status"), "received");
+    CHECK_STR(kh_path_str(res, "customer.id"), "K1");
+    CHECK_STR(kh_path_str(res, "customer.name"), "华光照明");
+    CHECK_STR(kh_path_str(res, "customer.contact.person"), "李雷");
+    CHECK_STR(kh_path_str(res, "customer.contact.phone"), "0760-1234567");
+    CHECK_STR(kh_path_str(res, "customer.contact.email"), "lilei@example.com");
+    CHECK_STR(kh_path_str(res, "product.model"), "CFL-18W");
+    CHECK_STR(kh_path_str(res, "product.batch"), "B7");
+    CHECK_STR(kh_path_str(res, "product.serial"), "S-001");
+    CHECK_STR(kh_path_str(res, "product.production_date"), "2026-03-01");
+    CHECK_INT(kh_path_int(res, "product.quantity"), 12);
+    CHECK_STR(kh_path_str(res, "channel"), "phone");
+    CHECK_STR(kh_path_str(res, "category"), "quality");
+    CHECK_STR(kh_path_str(res, "severity"), "major");
+    CHECK_STR(kh_path_str(res, "title"), "灯管不亮");
+    CHECK_STR(kh_path_str(res, "description"), "到货即不亮");
+    CHECK_STR(kh_path_str(res, "remedy_sought"), "换货");
+    CHECK_STR(kh_path_str(res, "received_by.name"), "王芳");
+    CHECK_STR(kh_path_str(res, "received_by.department"), "QA");
+    CHECK_STR(kh_path_str(res, "received_at"), "2026-11-02T10:00:00+08:00");
     CHECK(jnull(res, "department"));
     CHECK(jnull(res, "owner"));
     CHECK(jnull(res, "due_at"));
-    CHECK(cJSON_IsFalse(jpath(res, "overdue")));
-    CHECK(cJSON_IsFalse(jpath(res, "escalated")));
+    CHECK(cJSON_IsFalse(kh_path(res, "overdue")));
+    CHECK(cJSON_IsFalse(kh_path(res, "escalated")));
     CHECK(jnull(res, "resolution"));
     CHECK(jnull(res, "confirmation"));
-    CHECK_INT(jint(res, "reopened"), 0);
-    CHECK(cJSON_IsArray(jpath(res, "return_ids")) &&
-          cJSON_GetArraySize(jpath(res, "return_ids")) == 0);
+    CHECK_INT(kh_path_int(res, "reopened"), 0);
+    CHECK(cJSON_IsArray(kh_path(res, "return_ids")) &&
+          cJSON_GetArraySize(kh_path(res, "return_ids")) == 0);
     CHECK(jnull(res, "hold"));
     CHECK(jnull(res, "withdrawal"));
     CHECK(jnull(res, "closed_at"));
-    CHECK_STR(jstr(res, "created_at"), "2026-11-02T10:00:00+08:00");
-    CHECK_STR(jstr(res, "updated_at"), "2026-11-02T10:00:00+08:00");
-    CHECK_INT(jint(res, "version"), 1);
+    CHECK_STR(kh_path_str(res, "created_at"), "2026-11-02T10:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "updated_at"), "2026-11-02T10:00:00+08:00");
+    CHECK_INT(kh_path_int(res, "version"), 1);
     cJSON_Delete(r);
 
     /* received -> assigned: major is due 7 days later, same clock time */
@@ -412,22 +372,22 @@ static void test_full_lifecycle_with_reopen(void)
              "{\"id\":\"%s\",\"department\":\"Production\",\"owner\":\"张伟\"}", id);
     EXPECT_OK(r);
     res = kh_result(r);
-    CHECK_STR(jstr(res, "id"), id);
-    CHECK_STR(jstr(res, "status"), "assigned");
-    CHECK_STR(jstr(res, "department"), "Production");
-    CHECK_STR(jstr(res, "owner"), "张伟");
-    CHECK_STR(jstr(res, "due_at"), "2026-11-09T11:00:00+08:00");
-    CHECK(cJSON_IsFalse(jpath(res, "overdue")));
-    CHECK_STR(jstr(res, "updated_at"), "2026-11-02T11:00:00+08:00");
-    CHECK_STR(jstr(res, "created_at"), "2026-11-02T10:00:00+08:00");
-    CHECK_STR(jstr(res, "received_by.department"), "QA");
-    CHECK_INT(jint(res, "version"), 2);
+    CHECK_STR(kh_path_str(res, "id"), id);
+    CHECK_STR(kh_path_str(res, "status"), "assigned");
+    CHECK_STR(kh_path_str(res, "department"), "Production");
+    CHECK_STR(kh_path_str(res, "owner"), "张伟");
+    CHECK_STR(kh_path_str(res, "due_at"), "2026-11-09T11:00:00+08:00");
+    CHECK(cJSON_IsFalse(kh_path(res, "overdue")));
+    CHECK_STR(kh_path_str(res, "updated_at"), "2026-11-02T11:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "created_at"), "2026-11-02T10:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "received_by.department"), "QA");
+    CHECK_INT(kh_path_int(res, "version"), 2);
     cJSON_Delete(r);
     /* What Assign returned is what Get reads. */
     r = get(id);
-    CHECK_STR(jstr(kh_result(r), "status"), "assigned");
-    CHECK_STR(jstr(kh_result(r), "due_at"), "2026-11-09T11:00:00+08:00");
-    CHECK_INT(jint(kh_result(r), "version"), 2);
+    CHECK_STR(kh_path_str(kh_result(r), "status"), "assigned");
+    CHECK_STR(kh_path_str(kh_result(r), "due_at"), "2026-11-09T11:00:00+08:00");
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 2);
     cJSON_Delete(r);
 
     /* assigned -> resolved, with the CAPA fields */
@@ -439,19 +399,19 @@ static void test_full_lifecycle_with_reopen(void)
              id);
     EXPECT_OK(r);
     res = kh_result(r);
-    CHECK_STR(jstr(res, "status"), "resolved");
-    CHECK_STR(jstr(res, "resolution.root_cause"), "镇流器批次虚焊");
-    CHECK_STR(jstr(res, "resolution.correction"), "更换整批镇流器");
-    CHECK_STR(jstr(res, "resolution.corrective_action"), "回流焊温度曲线复核");
-    CHECK_STR(jstr(res, "resolution.preventive_action"), "来料抽检加严");
-    CHECK_STR(jstr(res, "resolution.resolved_by.name"), "张伟");
-    CHECK_STR(jstr(res, "resolution.resolved_by.department"), "Production");
-    CHECK_STR(jstr(res, "resolution.resolved_at"), "2026-11-05T09:30:00+08:00");
-    CHECK_STR(jstr(res, "department"), "Production");
-    CHECK_STR(jstr(res, "due_at"), "2026-11-09T11:00:00+08:00");
-    CHECK(cJSON_IsFalse(jpath(res, "overdue")));
-    CHECK_STR(jstr(res, "updated_at"), "2026-11-05T09:30:00+08:00");
-    CHECK_INT(jint(res, "version"), 3);
+    CHECK_STR(kh_path_str(res, "status"), "resolved");
+    CHECK_STR(kh_path_str(res, "resolution.root_cause"), "镇流器批次虚焊");
+    CHECK_STR(kh_path_str(res, "resolution.correction"), "更换整批镇流器");
+    CHECK_STR(kh_path_str(res, "resolution.corrective_action"), "回流焊温度曲线复核");
+    CHECK_STR(kh_path_str(res, "resolution.preventive_action"), "来料抽检加严");
+    CHECK_STR(kh_path_str(res, "resolution.resolved_by.name"), "张伟");
+    CHECK_STR(kh_path_str(res, "resolution.resolved_by.department"), "Production");
+    CHECK_STR(kh_path_str(res, "resolution.resolved_at"), "2026-11-05T09:30:00+08:00");
+    CHECK_STR(kh_path_str(res, "department"), "Production");
+    CHECK_STR(kh_path_str(res, "due_at"), "2026-11-09T11:00:00+08:00");
+    CHECK(cJSON_IsFalse(kh_path(res, "overdue")));
+    CHECK_STR(kh_path_str(res, "updated_at"), "2026-11-05T09:30:00+08:00");
+    CHECK_INT(kh_path_int(res, "version"), 3);
     cJSON_Delete(r);
 
     /* resolved -> assigned: unsatisfied, reopened, new major due from now */
@@ -462,15 +422,15 @@ static void test_full_lifecycle_with_reopen(void)
                 id);
     EXPECT_OK(r);
     res = kh_result(r);
-    CHECK_STR(jstr(res, "status"), "assigned");
-    CHECK_INT(jint(res, "reopened"), 1);
-    CHECK_STR(jstr(res, "due_at"), "2026-11-13T08:00:00+08:00");
-    CHECK_STR(jstr(res, "department"), "Production");
-    CHECK_STR(jstr(res, "owner"), "张伟");
+    CHECK_STR(kh_path_str(res, "status"), "assigned");
+    CHECK_INT(kh_path_int(res, "reopened"), 1);
+    CHECK_STR(kh_path_str(res, "due_at"), "2026-11-13T08:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "department"), "Production");
+    CHECK_STR(kh_path_str(res, "owner"), "张伟");
     CHECK(jnull(res, "resolution")); /* moved into the history event */
     CHECK(jnull(res, "closed_at"));
-    CHECK_STR(jstr(res, "updated_at"), "2026-11-06T08:00:00+08:00");
-    CHECK_INT(jint(res, "version"), 4);
+    CHECK_STR(kh_path_str(res, "updated_at"), "2026-11-06T08:00:00+08:00");
+    CHECK_INT(kh_path_int(res, "version"), 4);
     cJSON_Delete(r);
 
     /* resolved again, then closed */
@@ -481,11 +441,11 @@ static void test_full_lifecycle_with_reopen(void)
              id);
     EXPECT_OK(r);
     res = kh_result(r);
-    CHECK_STR(jstr(res, "status"), "resolved");
-    CHECK_STR(jstr(res, "resolution.root_cause"), "电容耐温不足");
-    CHECK_STR(jstr(res, "resolution.resolved_at"), "2026-11-08T10:00:00+08:00");
-    CHECK_INT(jint(res, "reopened"), 1);
-    CHECK_INT(jint(res, "version"), 5);
+    CHECK_STR(kh_path_str(res, "status"), "resolved");
+    CHECK_STR(kh_path_str(res, "resolution.root_cause"), "电容耐温不足");
+    CHECK_STR(kh_path_str(res, "resolution.resolved_at"), "2026-11-08T10:00:00+08:00");
+    CHECK_INT(kh_path_int(res, "reopened"), 1);
+    CHECK_INT(kh_path_int(res, "version"), 5);
     cJSON_Delete(r);
 
     set_clock("2026-11-09T10:00:00+08:00");
@@ -495,19 +455,19 @@ static void test_full_lifecycle_with_reopen(void)
              id);
     EXPECT_OK(r);
     res = kh_result(r);
-    CHECK_STR(jstr(res, "status"), "closed");
-    CHECK(cJSON_IsTrue(jpath(res, "confirmation.satisfied")));
-    CHECK_INT(jint(res, "confirmation.rating"), 4);
-    CHECK_STR(jstr(res, "confirmation.comment"), "已解决");
-    CHECK_STR(jstr(res, "confirmation.confirmed_by"), "李雷");
-    CHECK_STR(jstr(res, "confirmation.confirmed_at"), "2026-11-09T10:00:00+08:00");
-    CHECK_STR(jstr(res, "closed_at"), "2026-11-09T10:00:00+08:00");
-    CHECK_STR(jstr(res, "resolution.root_cause"), "电容耐温不足");
-    CHECK_INT(jint(res, "reopened"), 1);
-    CHECK(cJSON_IsFalse(jpath(res, "overdue")));
-    CHECK_STR(jstr(res, "updated_at"), "2026-11-09T10:00:00+08:00");
-    CHECK_STR(jstr(res, "created_at"), "2026-11-02T10:00:00+08:00");
-    CHECK_INT(jint(res, "version"), 6);
+    CHECK_STR(kh_path_str(res, "status"), "closed");
+    CHECK(cJSON_IsTrue(kh_path(res, "confirmation.satisfied")));
+    CHECK_INT(kh_path_int(res, "confirmation.rating"), 4);
+    CHECK_STR(kh_path_str(res, "confirmation.comment"), "已解决");
+    CHECK_STR(kh_path_str(res, "confirmation.confirmed_by"), "李雷");
+    CHECK_STR(kh_path_str(res, "confirmation.confirmed_at"), "2026-11-09T10:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "closed_at"), "2026-11-09T10:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "resolution.root_cause"), "电容耐温不足");
+    CHECK_INT(kh_path_int(res, "reopened"), 1);
+    CHECK(cJSON_IsFalse(kh_path(res, "overdue")));
+    CHECK_STR(kh_path_str(res, "updated_at"), "2026-11-09T10:00:00+08:00");
+    CHECK_STR(kh_path_str(res, "created_at"), "2026-11-02T10:00:00+08:00");
+    CHECK_INT(kh_path_int(res, "version"), 6);
     cJSON_Delete(r);
 
     /* One event per change, oldest first, by the token's name. */
@@ -519,12 +479,12 @@ static void test_full_lifecycle_with_reopen(void)
     {
         /* The reopen: "confirm" or "reopen" (the README names neither). */
         const cJSON *e = cJSON_GetArrayItem(ev, 3);
-        const char *action = jstr(e, "action");
+        const char *action = kh_path_str(e, "action");
         CHECK(action && (strcmp(action, "confirm") == 0 || strcmp(action, "reopen") == 0));
-        CHECK_STR(jstr(e, "by"), NAME_DESK);
-        CHECK_STR(jstr(e, "from"), "resolved");
-        CHECK_STR(jstr(e, "to"), "assigned");
-        CHECK_STR(jstr(e, "at"), "2026-11-06T08:00:00+08:00");
+        CHECK_STR(kh_path_str(e, "by"), NAME_DESK);
+        CHECK_STR(kh_path_str(e, "from"), "resolved");
+        CHECK_STR(kh_path_str(e, "to"), "assigned");
+        CHECK_STR(kh_path_str(e, "at"), "2026-11-06T08:00:00+08:00");
         /* the first resolution moved into this event */
         CHECK(text_has(kefu_json_get(e, "details"), "镇流器批次虚焊"));
         CHECK(text_has(kefu_json_get(e, "details"), "回流焊温度曲线复核"));
@@ -551,11 +511,11 @@ static void expect_due(const char *severity, const char *extra, const char *due)
     cJSON *r = call("complaints.Assign", "{\"id\":\"%s\",\"department\":\"Production\"%s}", id,
                     extra ? extra : "");
     EXPECT_OK(r);
-    if (!kh_result(r) || !jstr(kh_result(r), "due_at") ||
-        strcmp(jstr(kh_result(r), "due_at"), due) != 0) {
+    if (!kh_result(r) || !kh_path_str(kh_result(r), "due_at") ||
+        strcmp(kh_path_str(kh_result(r), "due_at"), due) != 0) {
         fprintf(stderr, "  severity %s extra %s: expected due_at %s\n", severity ? severity : "-",
                 extra ? extra : "-", due);
-        CHECK_STR(jstr(kh_result(r), "due_at"), due);
+        CHECK_STR(kh_path_str(kh_result(r), "due_at"), due);
     }
     cJSON_Delete(r);
     free(id);
@@ -563,7 +523,7 @@ static void expect_due(const char *severity, const char *extra, const char *due)
 
 static void test_default_due_by_severity(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     set_clock("2026-11-02T10:00:00+08:00");
     expect_due("critical", NULL, "2026-11-05T10:00:00+08:00");
     set_clock("2026-11-02T10:00:00+08:00");
@@ -608,7 +568,7 @@ static void test_default_due_by_severity(void)
 
 static void test_due_at_and_due_in_days_together(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *id = create("major");
     cJSON *r;
 
@@ -624,9 +584,9 @@ static void test_due_at_and_due_in_days_together(void)
     cJSON_Delete(r);
     /* nothing changed */
     r = get(id);
-    CHECK_STR(jstr(kh_result(r), "status"), "received");
+    CHECK_STR(kh_path_str(kh_result(r), "status"), "received");
     CHECK(jnull(kh_result(r), "due_at"));
-    CHECK_INT(jint(kh_result(r), "version"), 1);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 1);
     cJSON_Delete(r);
     CHECK_INT(history_len(id), 1);
     /* the same on a transfer */
@@ -643,7 +603,7 @@ static void test_due_at_and_due_in_days_together(void)
 
 static void test_transfer_needs_reason(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *id = create("minor");
     cJSON *r, *ev;
 
@@ -655,9 +615,9 @@ static void test_transfer_needs_reason(void)
     EXPECT_CODE(r, 3, "reason", NULL);
     cJSON_Delete(r);
     r = get(id);
-    CHECK_STR(jstr(kh_result(r), "department"), "Production");
-    CHECK_STR(jstr(kh_result(r), "owner"), "张伟");
-    CHECK_INT(jint(kh_result(r), "version"), 2);
+    CHECK_STR(kh_path_str(kh_result(r), "department"), "Production");
+    CHECK_STR(kh_path_str(kh_result(r), "owner"), "张伟");
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 2);
     cJSON_Delete(r);
     CHECK_INT(history_len(id), 2);
 
@@ -671,8 +631,8 @@ static void test_transfer_needs_reason(void)
     CHECK_STR(kh_str(r, "status"), "assigned");
     CHECK_STR(kh_str(r, "department"), "Sales");
     CHECK_STR(kh_str(r, "owner"), "赵强");
-    CHECK_INT(jint(kh_result(r), "version"), 3);
-    CHECK_INT(jint(kh_result(r), "reopened"), 0);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 3);
+    CHECK_INT(kh_path_int(kh_result(r), "reopened"), 0);
     CHECK_STR(kh_str(r, "updated_at"), "2026-11-03T09:00:00+08:00");
     cJSON_Delete(r);
     ev = history(id);
@@ -691,7 +651,7 @@ static void test_transfer_needs_reason(void)
     EXPECT_OK(r);
     CHECK_STR(kh_str(r, "department"), "Production");
     CHECK_STR(kh_str(r, "due_at"), "2026-11-06T09:00:00+08:00");
-    CHECK_INT(jint(kh_result(r), "version"), 4);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 4);
     cJSON_Delete(r);
     CHECK_INT(history_len(id), 4);
     /* a reason on a first assignment is accepted */
@@ -705,7 +665,7 @@ static void test_transfer_needs_reason(void)
 
 static void test_withdraw_from_received_and_assigned(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *a = create("minor"), *b = create("critical");
     cJSON *r, *ev;
 
@@ -714,7 +674,7 @@ static void test_withdraw_from_received_and_assigned(void)
     EXPECT_OK(r);
     CHECK_STR(kh_str(r, "status"), "withdrawn");
     CHECK_STR(kh_str(r, "withdrawal.reason"), "客户撤回");
-    CHECK_INT(jint(kh_result(r), "version"), 2);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 2);
     CHECK_STR(kh_str(r, "updated_at"), "2026-11-10T09:00:00+08:00");
     cJSON_Delete(r);
     ev = history(a);
@@ -728,7 +688,7 @@ static void test_withdraw_from_received_and_assigned(void)
     EXPECT_OK(r);
     CHECK_STR(kh_str(r, "status"), "withdrawn");
     CHECK_STR(kh_str(r, "withdrawal.reason"), "重复登记");
-    CHECK_INT(jint(kh_result(r), "version"), 3);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 3);
     cJSON_Delete(r);
     ev = history(b);
     CHECK_INT(cJSON_GetArraySize(ev), 3);
@@ -780,7 +740,7 @@ static const char *withdraw_fmt = "{\"id\":\"%s\",\"reason\":\"客户撤回\"}";
 
 static void test_illegal_transitions(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *rec = create("major"), *asg = create("major"), *res = create("major"),
          *clo = create("major"), *wdr = create("major"), *wda = create("major");
 
@@ -831,7 +791,7 @@ static void test_illegal_transitions(void)
 
 static void test_unknown_id_not_found(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     static const struct {
         const char *method, *fmt;
     } calls[] = {
@@ -861,7 +821,7 @@ static void test_unknown_id_not_found(void)
 
 static void test_expected_version(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *id = create("major"), *held = create("minor");
     cJSON *r, *before;
     char *tb, *ta;
@@ -885,7 +845,7 @@ static void test_expected_version(void)
     r = call("complaints.Assign",
              "{\"id\":\"%s\",\"department\":\"Production\",\"expected_version\":1}", id);
     EXPECT_OK(r);
-    CHECK_INT(jint(kh_result(r), "version"), 2);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 2);
     cJSON_Delete(r);
     /* the same version again is now stale (a transfer) */
     r = call("complaints.Assign",
@@ -965,7 +925,7 @@ static void test_expected_version(void)
 
 static void test_idempotent_assign(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *id = create("critical");
     char key[64];
     cJSON *a, *b, *c;
@@ -996,7 +956,7 @@ static void test_idempotent_assign(void)
     CHECK_INT(version_of(id), 2);
     {
         cJSON *r = get(id);
-        CHECK_STR(jstr(kh_result(r), "department"), "Production");
+        CHECK_STR(kh_path_str(kh_result(r), "department"), "Production");
         cJSON_Delete(r);
     }
     /* a fresh key is a new call: from assigned it is a transfer and needs reason */
@@ -1012,7 +972,7 @@ static void test_idempotent_assign(void)
 
 static void test_hold_release(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *id = create("minor");
     cJSON *r, *ev;
 
@@ -1026,9 +986,9 @@ static void test_hold_release(void)
     r = call("complaints.Hold", "{\"id\":\"%s\",\"reason\":\"诉讼保全\"}", id);
     EXPECT_OK(r);
     CHECK_STR(kh_str(r, "status"), "received");
-    CHECK(cJSON_IsObject(jpath(kh_result(r), "hold")));
+    CHECK(cJSON_IsObject(kh_path(kh_result(r), "hold")));
     CHECK_STR(kh_str(r, "hold.reason"), "诉讼保全");
-    CHECK_INT(jint(kh_result(r), "version"), 2);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 2);
     cJSON_Delete(r);
     r = get(id);
     CHECK_STR(kh_str(r, "hold.reason"), "诉讼保全");
@@ -1043,7 +1003,7 @@ static void test_hold_release(void)
     EXPECT_OK(r);
     CHECK(jnull(kh_result(r), "hold"));
     CHECK_STR(kh_str(r, "status"), "received");
-    CHECK_INT(jint(kh_result(r), "version"), 3);
+    CHECK_INT(kh_path_int(kh_result(r), "version"), 3);
     cJSON_Delete(r);
     r = call("complaints.Release", "{\"id\":\"%s\"}", id);
     EXPECT_CODE(r, 9, NULL, NULL);
@@ -1054,12 +1014,12 @@ static void test_hold_release(void)
     CHECK_INT(cJSON_GetArraySize(ev), 3);
     {
         const cJSON *h = cJSON_GetArrayItem(ev, 1), *l = cJSON_GetArrayItem(ev, 2);
-        CHECK_STR(jstr(h, "action"), "hold");
-        CHECK_STR(jstr(h, "by"), NAME_MGR);
-        CHECK_STR(jstr(h, "at"), "2026-11-02T10:00:00+08:00");
+        CHECK_STR(kh_path_str(h, "action"), "hold");
+        CHECK_STR(kh_path_str(h, "by"), NAME_MGR);
+        CHECK_STR(kh_path_str(h, "at"), "2026-11-02T10:00:00+08:00");
         CHECK(text_has(h, "诉讼保全"));
-        CHECK_STR(jstr(l, "action"), "release");
-        CHECK_STR(jstr(l, "at"), "2026-11-03T10:00:00+08:00");
+        CHECK_STR(kh_path_str(l, "action"), "release");
+        CHECK_STR(kh_path_str(l, "at"), "2026-11-03T10:00:00+08:00");
     }
     cJSON_Delete(ev);
 
@@ -1100,7 +1060,7 @@ static void test_hold_release(void)
 
 static void test_params_validation(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     char *rec = create("major"), *res = create("major");
     static const struct {
         const char *method, *fmt, *field;
@@ -1164,7 +1124,7 @@ static void test_params_validation(void)
 
 static void test_describe_lists_methods(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     static const char *const want[] = {
         "complaints.Create",  "complaints.Get",     "complaints.History",     "complaints.Assign",
         "complaints.Resolve", "complaints.Confirm", "complaints.Withdraw",    "complaints.Hold",
@@ -1172,14 +1132,14 @@ static void test_describe_lists_methods(void)
         "complaints.Stats",   "complaints.Report",  "complaints.Archive",     NULL,
     };
     cJSON *r = call("sys.Describe", NULL);
-    const cJSON *methods = jpath(kh_result(r), "methods"), *m;
+    const cJSON *methods = kh_path(kh_result(r), "methods"), *m;
 
     EXPECT_OK(r);
     for (int i = 0; want[i]; i++) {
         bool found = false;
         cJSON_ArrayForEach(m, methods)
         {
-            if (jstr(m, "name") && strcmp(jstr(m, "name"), want[i]) == 0)
+            if (kh_path_str(m, "name") && strcmp(kh_path_str(m, "name"), want[i]) == 0)
                 found = true;
         }
         if (!found) {

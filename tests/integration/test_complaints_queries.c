@@ -30,26 +30,6 @@ static kh_service svc;
 
 /* ---------------------------------------------------------------- helpers */
 
-/*
- * The harness returns once sys.Health answers, which may be before the
- * service has connected to Redis (calls then get UNAVAILABLE): wait until
- * it says SERVING.
- */
-static void wait_serving(void)
-{
-    for (int i = 0; i < 250; i++) {
-        kefu_call_opts o = {.deadline_ms = 1000, .max_attempts = 1};
-        cJSON *r = kh_call(svc.addr, "sys.Health", NULL, &o);
-        bool up = r && kh_str(r, "status") && strcmp(kh_str(r, "status"), "SERVING") == 0;
-        cJSON_Delete(r);
-        if (up)
-            return;
-        kh_sleep_ms(20);
-    }
-    fprintf(stderr, "  %s never said SERVING; log: %s\n", svc.name, svc.log);
-    CHECK(false);
-}
-
 static void print_reply(const char *what, const cJSON *r)
 {
     char *t = r ? cJSON_PrintUnformatted(r) : NULL;
@@ -87,27 +67,6 @@ static const char *err_message(const cJSON *r)
 {
     const char *m = kefu_json_str(kefu_json_get(r, "error"), "message");
     return m ? m : "";
-}
-
-static const cJSON *jpath(const cJSON *v, const char *path)
-{
-    char buf[256], *save = NULL;
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
-        v = kefu_json_get(v, t);
-    return v;
-}
-
-static const char *jstr(const cJSON *v, const char *path)
-{
-    const cJSON *x = jpath(v, path);
-    return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
-static long long jint(const cJSON *v, const char *path)
-{
-    int64_t n;
-    return kefu_json_int(jpath(v, path), &n) ? (long long)n : -999999;
 }
 
 static void expect_code(const cJSON *r, int code, const char *field, const char *file, int line)
@@ -240,7 +199,7 @@ static void labels_of(const cJSON *items, char *out, size_t cap)
     const cJSON *it;
     cJSON_ArrayForEach(it, items)
     {
-        const char *id = jstr(it, "id");
+        const char *id = kh_path_str(it, "id");
         size_t n = strlen(out);
         snprintf(out + n, cap - n, "%s%s", n ? "," : "", id ? label_of(id) : "!");
     }
@@ -302,8 +261,8 @@ static void escalations(char *labels, size_t cap, long long *critical, long long
     EXPECT_OK(r);
     labels[0] = '\0';
     labels_of(kefu_json_get(kh_result(r), "items"), labels, cap);
-    *critical = jint(kh_result(r), "critical");
-    *overdue = jint(kh_result(r), "overdue");
+    *critical = kh_path_int(kh_result(r), "critical");
+    *overdue = kh_path_int(kh_result(r), "overdue");
     cJSON_Delete(r);
 }
 
@@ -334,7 +293,7 @@ static bool get_overdue(const char *id)
 
 static void test_list_filters(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     flush();
     names_reset();
     set_clock("2026-12-02T10:00:00+08:00");
@@ -409,10 +368,10 @@ static void test_list_filters(void)
         cJSON *r = call("complaints.List", "{\"status\":\"assigned\",\"limit\":1}");
         const cJSON *it = cJSON_GetArrayItem(kefu_json_get(kh_result(r), "items"), 0);
         EXPECT_OK(r);
-        CHECK_STR(jstr(it, "id"), id_of("B"));
-        CHECK_STR(jstr(it, "status"), "assigned");
-        CHECK_STR(jstr(it, "department"), "Sales");
-        CHECK_STR(jstr(it, "customer.id"), "K100");
+        CHECK_STR(kh_path_str(it, "id"), id_of("B"));
+        CHECK_STR(kh_path_str(it, "status"), "assigned");
+        CHECK_STR(kh_path_str(it, "department"), "Sales");
+        CHECK_STR(kh_path_str(it, "customer.id"), "K100");
         CHECK(cJSON_IsBool(kefu_json_get(it, "overdue")));
         CHECK(cJSON_IsString(kefu_json_get(kh_result(r), "next_cursor")));
         cJSON_Delete(r);
@@ -442,7 +401,7 @@ static void test_list_filters(void)
 
 static void test_overdue_due_soon_escalations(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     flush();
     names_reset();
     set_clock("2026-11-02T10:00:00+08:00");
@@ -664,7 +623,7 @@ static void page_while_inserting(const char *filters, int limit, char (*orig)[16
             oversize++;
         cJSON_ArrayForEach(it, items)
         {
-            const char *id = jstr(it, "id");
+            const char *id = kh_path_str(it, "id");
             int k;
             total++;
             if (!id) {
@@ -734,7 +693,7 @@ static void page_while_inserting(const char *filters, int limit, char (*orig)[16
 
 static void test_paging_under_inserts(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     static char orig[ORIGINALS][16], fresh[2 * NEWCOMERS][16];
     static bool all[ORIGINALS], even[ORIGINALS];
     cJSON *r;
@@ -791,7 +750,7 @@ static void test_paging_under_inserts(void)
 
 static void test_limit_and_cursor_checks(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     static const char *const bad_limits[] = {"0", "501", "-1", "1.5", "\"10\"", "100000", NULL};
     static const char *const bad_cursors[] = {
         "\"not-a-cursor\"", "\"\"", "\"!!!!\"", "12", "true", NULL};
@@ -819,7 +778,7 @@ static void test_limit_and_cursor_checks(void)
     create_named("P2", (spec){0});
     r = call("complaints.List", "{\"limit\":1}");
     {
-        const char *next = jstr(kh_result(r), "next_cursor");
+        const char *next = kh_path_str(kh_result(r), "next_cursor");
         CHECK(next != NULL);
         if (next) {
             cJSON *b = call("complaints.List", "{\"limit\":1,\"cursor\":\"%s%%%%zz\"}", next);
@@ -976,7 +935,7 @@ static const cJSON *row_by_id(const cJSON *rows, const char *id)
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
     {
-        if (jstr(row, "id") && strcmp(jstr(row, "id"), id) == 0)
+        if (kh_path_str(row, "id") && strcmp(kh_path_str(row, "id"), id) == 0)
             return row;
     }
     return NULL;
@@ -1015,7 +974,7 @@ static void ledger_labels(const char *params, char *out, size_t cap)
     {
         if (n < 32)
             snprintf(labels[n++], sizeof(labels[0]), "%s",
-                     label_of(jstr(row, "id") ? jstr(row, "id") : ""));
+                     label_of(kh_path_str(row, "id") ? kh_path_str(row, "id") : ""));
     }
     qsort(labels, (size_t)n, sizeof(labels[0]), (int (*)(const void *, const void *))strcmp);
     for (int i = 0; i < n; i++) {
@@ -1068,7 +1027,7 @@ static void check_row(const cJSON *row, const char *label, const char *const *ex
 
 static void test_ledger_json_and_csv(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     cJSON *r, *rows_csv;
     const cJSON *rows;
     const char *csv, *why;
@@ -1173,7 +1132,7 @@ static void test_ledger_json_and_csv(void)
     {
         cJSON *c = call("complaints.Ledger", "{\"year\":2026,\"month\":11,\"format\":\"csv\"}");
         EXPECT_OK(c);
-        csv = jstr(kh_result(c), "csv");
+        csv = kh_path_str(kh_result(c), "csv");
         CHECK(csv != NULL);
         rows_csv = csv ? csv_parse(csv, &why) : NULL;
         if (csv && !rows_csv)
@@ -1230,7 +1189,8 @@ static void test_ledger_json_and_csv(void)
                     if (!v || !csv_matches(text, v)) {
                         char *jv = v ? cJSON_PrintUnformatted(v) : NULL;
                         fprintf(stderr, "  CSV %s.%s = \"%s\" but JSON = %s\n",
-                                label_of(jstr(json_row, "id")), name, text, jv ? jv : "(absent)");
+                                label_of(kh_path_str(json_row, "id")), name, text,
+                                jv ? jv : "(absent)");
                         cJSON_free(jv);
                         kefu_test_failed_checks++;
                     }
@@ -1258,7 +1218,7 @@ static void test_ledger_json_and_csv(void)
     /* an empty ledger still has its header */
     {
         cJSON *c = call("complaints.Ledger", "{\"year\":2025,\"format\":\"csv\"}");
-        const char *text = jstr(kh_result(c), "csv");
+        const char *text = kh_path_str(kh_result(c), "csv");
         EXPECT_OK(c);
         rows_csv = text ? csv_parse(text, &why) : NULL;
         CHECK(rows_csv != NULL);
@@ -1306,8 +1266,8 @@ static void expect_stats(const cJSON *s, long long total, long long closed, doub
                          double hours, double rating, long long overdue_now, const char *file,
                          int line)
 {
-    bool bad = jint(s, "total") != total || jint(s, "closed") != closed ||
-               jint(s, "overdue_now") != overdue_now ||
+    bool bad = kh_path_int(s, "total") != total || kh_path_int(s, "closed") != closed ||
+               kh_path_int(s, "overdue_now") != overdue_now ||
                !(on_time < 0 ? cJSON_IsNull(kefu_json_get(s, "on_time_rate"))
                              : near(kefu_json_get(s, "on_time_rate"), on_time)) ||
                !(hours < 0 ? cJSON_IsNull(kefu_json_get(s, "avg_resolution_hours"))
@@ -1329,7 +1289,7 @@ static void expect_stats(const cJSON *s, long long total, long long closed, doub
 
 static void test_stats(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     cJSON *r;
     const cJSON *s;
 
@@ -1421,7 +1381,7 @@ static void test_stats(void)
     cJSON_Delete(r);
     r = call("complaints.Stats", "{\"from\":\"2026-09-30\",\"to\":\"2026-09-30\"}");
     EXPECT_OK(r);
-    CHECK_INT(jint(kh_result(r), "total"), 1);
+    CHECK_INT(kh_path_int(kh_result(r), "total"), 1);
     cJSON_Delete(r);
     r = call("complaints.Stats", "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\"}");
     EXPECT_OK(r);
@@ -1429,7 +1389,7 @@ static void test_stats(void)
     cJSON_Delete(r);
     r = call("complaints.Stats", "{\"from\":\"2026-09-01\",\"to\":\"2026-11-30\"}");
     EXPECT_OK(r);
-    CHECK_INT(jint(kh_result(r), "total"), 8);
+    CHECK_INT(kh_path_int(kh_result(r), "total"), 8);
     cJSON_Delete(r);
     /* nothing in range */
     r = call("complaints.Stats", "{\"from\":\"2025-01-01\",\"to\":\"2025-12-31\"}");
@@ -1453,7 +1413,7 @@ static bool has_id(const cJSON *list, const char *id)
     cJSON_ArrayForEach(it, list)
     {
         if ((cJSON_IsString(it) && !strcmp(it->valuestring, id)) ||
-            (jstr(it, "id") && !strcmp(jstr(it, "id"), id)))
+            (kh_path_str(it, "id") && !strcmp(kh_path_str(it, "id"), id)))
             return true;
     }
     return false;
@@ -1488,7 +1448,7 @@ static const cJSON *report_department(const cJSON *v, const char *dept)
         const cJSON *d = kefu_json_get(v, dept);
         if (is_stats(d))
             return d;
-        if (jstr(v, "department") && !strcmp(jstr(v, "department"), dept)) {
+        if (kh_path_str(v, "department") && !strcmp(kh_path_str(v, "department"), dept)) {
             if (is_stats(v))
                 return v;
             if (is_stats(kefu_json_get(v, "stats")))
@@ -1511,7 +1471,7 @@ static char *canonical_result(const cJSON *r)
 
 static void test_report_and_freeze(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     cJSON *r, *frozen;
     char *frozen_text, *text;
 
@@ -1558,8 +1518,8 @@ static void test_report_and_freeze(void)
                     *reopened = kefu_json_get(res, "reopened");
         const cJSON *prod = report_department(res, "Production"),
                     *sales = report_department(res, "Sales");
-        CHECK_INT(jint(overall, "total"), 5);
-        CHECK_INT(jint(overall, "closed"), 1);
+        CHECK_INT(kh_path_int(overall, "total"), 5);
+        CHECK_INT(kh_path_int(overall, "closed"), 1);
         CHECK(cJSON_IsArray(overdue) && cJSON_IsArray(reopened));
         /* overdue now (N2, N3) or resolved late (N4) */
         CHECK(has_id(overdue, id_of("N2")));
@@ -1571,8 +1531,8 @@ static void test_report_and_freeze(void)
         CHECK(has_id(reopened, id_of("N3")));
         CHECK_INT(cJSON_GetArraySize(reopened), 1);
         CHECK(prod != NULL && sales != NULL);
-        CHECK_INT(jint(prod, "total"), 3);
-        CHECK_INT(jint(sales, "total"), 1);
+        CHECK_INT(kh_path_int(prod, "total"), 3);
+        CHECK_INT(kh_path_int(sales, "total"), 1);
         CHECK(!cJSON_IsTrue(kefu_json_get(res, "frozen")));
     }
     cJSON_Delete(r);
@@ -1595,13 +1555,13 @@ static void test_report_and_freeze(void)
     create_named("D1", (spec){0});
     r = call("complaints.Report", "{\"month\":\"2026-11\"}");
     EXPECT_OK(r);
-    CHECK_INT(jint(report_overall(kh_result(r)), "total"), 5);
+    CHECK_INT(kh_path_int(report_overall(kh_result(r)), "total"), 5);
     CHECK(!cJSON_IsTrue(kefu_json_get(kh_result(r), "frozen")));
     cJSON_Delete(r);
     frozen = call("complaints.Report", "{\"month\":\"2026-11\",\"freeze\":true}");
     EXPECT_OK(frozen);
     CHECK(cJSON_IsTrue(kefu_json_get(kh_result(frozen), "frozen")));
-    CHECK_INT(jint(report_overall(kh_result(frozen)), "total"), 5);
+    CHECK_INT(kh_path_int(report_overall(kh_result(frozen)), "total"), 5);
     frozen_text = canonical_result(frozen);
 
     /* later changes to November complaints, and a late-registered November letter */
@@ -1615,8 +1575,8 @@ static void test_report_and_freeze(void)
     {
         /* the live figures did change */
         cJSON *st = call("complaints.Stats", "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\"}");
-        CHECK_INT(jint(kh_result(st), "total"), 6);
-        CHECK_INT(jint(kh_result(st), "closed"), 2);
+        CHECK_INT(kh_path_int(kh_result(st), "total"), 6);
+        CHECK_INT(kh_path_int(kh_result(st), "closed"), 2);
         cJSON_Delete(st);
     }
     r = call("complaints.Report", "{\"month\":\"2026-11\"}");
@@ -1624,7 +1584,7 @@ static void test_report_and_freeze(void)
     text = canonical_result(r);
     CHECK(frozen_text && text && strcmp(frozen_text, text) == 0);
     CHECK(cJSON_IsTrue(kefu_json_get(kh_result(r), "frozen")));
-    CHECK_INT(jint(report_overall(kh_result(r)), "total"), 5);
+    CHECK_INT(kh_path_int(report_overall(kh_result(r)), "total"), 5);
     cJSON_free(text);
     cJSON_Delete(r);
     /* freezing again returns the stored one, unchanged */
@@ -1637,13 +1597,13 @@ static void test_report_and_freeze(void)
     /* December is live */
     r = call("complaints.Report", "{\"month\":\"2026-12\"}");
     EXPECT_OK(r);
-    CHECK_INT(jint(report_overall(kh_result(r)), "total"), 1);
+    CHECK_INT(kh_path_int(report_overall(kh_result(r)), "total"), 1);
     CHECK(!cJSON_IsTrue(kefu_json_get(kh_result(r), "frozen")));
     cJSON_Delete(r);
     /* October was never frozen: it is computed now */
     r = call("complaints.Report", "{\"month\":\"2026-10\"}");
     EXPECT_OK(r);
-    CHECK_INT(jint(report_overall(kh_result(r)), "total"), 1);
+    CHECK_INT(kh_path_int(report_overall(kh_result(r)), "total"), 1);
     cJSON_Delete(r);
     /* bad month */
     r = call("complaints.Report", "{\"month\":\"2026-13\"}");

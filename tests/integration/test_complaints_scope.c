@@ -34,26 +34,6 @@ static char archive_dir[64];
 
 /* ---------------------------------------------------------------- helpers */
 
-/*
- * The harness returns once sys.Health answers, which may be before the
- * service has connected to Redis (calls then get UNAVAILABLE): wait until
- * it says SERVING.
- */
-static void wait_serving(void)
-{
-    for (int i = 0; i < 250; i++) {
-        kefu_call_opts o = {.deadline_ms = 1000, .max_attempts = 1};
-        cJSON *r = kh_call(svc.addr, "sys.Health", NULL, &o);
-        bool up = r && kh_str(r, "status") && strcmp(kh_str(r, "status"), "SERVING") == 0;
-        cJSON_Delete(r);
-        if (up)
-            return;
-        kh_sleep_ms(20);
-    }
-    fprintf(stderr, "  %s never said SERVING; log: %s\n", svc.name, svc.log);
-    CHECK(false);
-}
-
 static void print_reply(const char *what, const cJSON *r)
 {
     char *t = r ? cJSON_PrintUnformatted(r) : NULL;
@@ -85,27 +65,6 @@ static cJSON *call_as(const char *token, const char *method, const char *fmt, ..
         service_gone = true;
     }
     return r;
-}
-
-static const cJSON *jpath(const cJSON *v, const char *path)
-{
-    char buf[256], *save = NULL;
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
-        v = kefu_json_get(v, t);
-    return v;
-}
-
-static const char *jstr(const cJSON *v, const char *path)
-{
-    const cJSON *x = jpath(v, path);
-    return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
-static long long jint(const cJSON *v, const char *path)
-{
-    int64_t n;
-    return kefu_json_int(jpath(v, path), &n) ? (long long)n : -999999;
 }
 
 static void expect_code(const cJSON *r, int code, const char *what, const char *file, int line)
@@ -179,7 +138,7 @@ static bool items_have(const cJSON *items, const char *id)
     const cJSON *it;
     cJSON_ArrayForEach(it, items)
     {
-        if (jstr(it, "id") && !strcmp(jstr(it, "id"), id))
+        if (kh_path_str(it, "id") && !strcmp(kh_path_str(it, "id"), id))
             return true;
     }
     return false;
@@ -205,7 +164,8 @@ static char *list_all(const char *token, const char *filters)
         cJSON_ArrayForEach(it, kefu_json_get(kh_result(r), "items"))
         {
             size_t n = strlen(out);
-            snprintf(out + n, sizeof(out) - n, "%s,", jstr(it, "id") ? jstr(it, "id") : "?");
+            snprintf(out + n, sizeof(out) - n, "%s,",
+                     kh_path_str(it, "id") ? kh_path_str(it, "id") : "?");
         }
         next = kefu_json_get(kh_result(r), "next_cursor");
         if (!cJSON_IsString(next)) {
@@ -254,7 +214,7 @@ static const cJSON *ledger_rows(const cJSON *result)
 
 static void test_staff_cannot_touch_other_departments(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     const char *q_recv, *q_asg, *q_res, *q_held, *q_crit, *s1;
     const char *q_all[5];
     char *before[5];
@@ -369,25 +329,25 @@ static void test_staff_cannot_touch_other_departments(void)
         cJSON *e = escalations(TOK_SALES);
         CHECK(!items_have(kefu_json_get(kh_result(e), "items"), q_crit));
         CHECK(items_have(kefu_json_get(kh_result(e), "items"), s_crit));
-        CHECK_INT(jint(kh_result(e), "critical"), 1);
+        CHECK_INT(kh_path_int(kh_result(e), "critical"), 1);
         cJSON_Delete(e);
         e = escalations(TOK_QA);
         CHECK(items_have(kefu_json_get(kh_result(e), "items"), q_crit));
         CHECK(!items_have(kefu_json_get(kh_result(e), "items"), s_crit));
-        CHECK_INT(jint(kh_result(e), "critical"), 1);
+        CHECK_INT(kh_path_int(kh_result(e), "critical"), 1);
         cJSON_Delete(e);
         e = escalations(TOK_ADMIN);
-        CHECK_INT(jint(kh_result(e), "critical"), 2);
+        CHECK_INT(kh_path_int(kh_result(e), "critical"), 2);
         cJSON_Delete(e);
         /* overdue ones too: move the clock past q_asg's due date (major: 7 days) */
         DO_AS(TOK_ADMIN, "sys.SetClock", "{\"now\":\"2026-11-20T10:00:00+08:00\"}");
         e = escalations(TOK_SALES);
         CHECK(!items_have(kefu_json_get(kh_result(e), "items"), q_asg));
-        CHECK_INT(jint(kh_result(e), "overdue"), 0);
+        CHECK_INT(kh_path_int(kh_result(e), "overdue"), 0);
         cJSON_Delete(e);
         e = escalations(TOK_QA);
         CHECK(items_have(kefu_json_get(kh_result(e), "items"), q_asg));
-        CHECK_INT(jint(kh_result(e), "overdue"), 1);
+        CHECK_INT(kh_path_int(kh_result(e), "overdue"), 1);
         cJSON_Delete(e);
         {
             char *l = list_all(TOK_SALES, "\"overdue\":true");
@@ -408,8 +368,9 @@ static void test_staff_cannot_touch_other_departments(void)
         r = call_as(TOK_SALES, "complaints.Ledger", "{\"year\":2026,\"format\":\"csv\"}");
         EXPECT_OK(r, "Ledger CSV as Sales");
         for (int i = 0; i < 5; i++)
-            CHECK(jstr(kh_result(r), "csv") && !strstr(jstr(kh_result(r), "csv"), q_all[i]));
-        CHECK(jstr(kh_result(r), "csv") && strstr(jstr(kh_result(r), "csv"), s1));
+            CHECK(kh_path_str(kh_result(r), "csv") &&
+                  !strstr(kh_path_str(kh_result(r), "csv"), q_all[i]));
+        CHECK(kh_path_str(kh_result(r), "csv") && strstr(kh_path_str(kh_result(r), "csv"), s1));
         cJSON_Delete(r);
         r = call_as(TOK_SALES, "complaints.Ledger",
                     "{\"year\":2026,\"department\":\"Production\"}");
@@ -421,31 +382,31 @@ static void test_staff_cannot_touch_other_departments(void)
         r = call_as(TOK_SALES, "complaints.Stats",
                     "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\"}");
         EXPECT_OK(r, "Stats as Sales");
-        CHECK_INT(jint(kh_result(r), "total"), 2);
-        CHECK_INT(jint(kh_result(r), "overdue_now"), 0);
+        CHECK_INT(kh_path_int(kh_result(r), "total"), 2);
+        CHECK_INT(kh_path_int(kh_result(r), "overdue_now"), 0);
         cJSON_Delete(r);
         r = call_as(
             TOK_SALES, "complaints.Stats",
             "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\",\"department\":\"Production\"}");
         EXPECT_OK(r, "Stats as Sales for Production");
-        CHECK_INT(jint(kh_result(r), "total"), 0);
+        CHECK_INT(kh_path_int(kh_result(r), "total"), 0);
         cJSON_Delete(r);
         r = call_as(TOK_QA, "complaints.Stats", "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\"}");
         EXPECT_OK(r, "Stats as QA");
-        CHECK_INT(jint(kh_result(r), "total"), 5);
-        CHECK_INT(jint(kh_result(r), "overdue_now"), 1);
+        CHECK_INT(kh_path_int(kh_result(r), "total"), 5);
+        CHECK_INT(kh_path_int(kh_result(r), "overdue_now"), 1);
         cJSON_Delete(r);
         r = call_as(TOK_ADMIN, "complaints.Stats",
                     "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\"}");
         EXPECT_OK(r, "Stats as admin");
-        CHECK_INT(jint(kh_result(r), "total"), 7);
+        CHECK_INT(kh_path_int(kh_result(r), "total"), 7);
         cJSON_Delete(r);
     }
 }
 
 static void test_assigned_to_sales_becomes_visible(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     const char *q, *q2, *qc;
     cJSON *r;
 
@@ -482,7 +443,7 @@ static void test_assigned_to_sales_becomes_visible(void)
     {
         cJSON *e = escalations(TOK_SALES);
         CHECK(items_have(kefu_json_get(kh_result(e), "items"), qc));
-        CHECK_INT(jint(kh_result(e), "critical"), 1);
+        CHECK_INT(kh_path_int(kh_result(e), "critical"), 1);
         cJSON_Delete(e);
     }
     r = call_as(TOK_SALES, "complaints.Ledger", "{\"year\":2026}");
@@ -491,7 +452,7 @@ static void test_assigned_to_sales_becomes_visible(void)
     cJSON_Delete(r);
     r = call_as(TOK_SALES, "complaints.Stats", "{\"from\":\"2026-11-02\",\"to\":\"2026-11-02\"}");
     EXPECT_OK(r, "Stats as Sales");
-    CHECK_INT(jint(kh_result(r), "total"), 3);
+    CHECK_INT(kh_path_int(kh_result(r), "total"), 3);
     cJSON_Delete(r);
 
     /* and may work on it, by its own name in the history */
@@ -502,9 +463,9 @@ static void test_assigned_to_sales_becomes_visible(void)
     {
         const cJSON *ev = kefu_json_get(kh_result(r), "events");
         CHECK_INT(cJSON_GetArraySize(ev), 4);
-        CHECK_STR(jstr(cJSON_GetArrayItem(ev, 0), "by"), "qa-desk");
-        CHECK_STR(jstr(cJSON_GetArrayItem(ev, 2), "by"), "sales-desk");
-        CHECK_STR(jstr(cJSON_GetArrayItem(ev, 3), "by"), "qa-desk");
+        CHECK_STR(kh_path_str(cJSON_GetArrayItem(ev, 0), "by"), "qa-desk");
+        CHECK_STR(kh_path_str(cJSON_GetArrayItem(ev, 2), "by"), "sales-desk");
+        CHECK_STR(kh_path_str(cJSON_GetArrayItem(ev, 3), "by"), "qa-desk");
     }
     cJSON_Delete(r);
 
@@ -526,7 +487,7 @@ static void test_assigned_to_sales_becomes_visible(void)
 
 static void test_auditor_reads_all_changes_nothing(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     const char *q, *s, *qc, *qr, *qh;
     char *before[5];
     const char *all[5];
@@ -571,7 +532,7 @@ static void test_auditor_reads_all_changes_nothing(void)
     cJSON_Delete(r);
     r = call_as(TOK_AUDITOR, "complaints.Stats", "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\"}");
     EXPECT_OK(r, "auditor Stats");
-    CHECK_INT(jint(kh_result(r), "total"), 5);
+    CHECK_INT(kh_path_int(kh_result(r), "total"), 5);
     cJSON_Delete(r);
     r = call_as(TOK_AUDITOR, "complaints.Report", "{\"month\":\"2026-11\"}");
     EXPECT_OK(r, "auditor Report");
@@ -620,7 +581,7 @@ static void test_auditor_reads_all_changes_nothing(void)
     {
         cJSON *st = call_as(TOK_ADMIN, "complaints.Stats",
                             "{\"from\":\"2026-11-01\",\"to\":\"2026-11-30\"}");
-        CHECK_INT(jint(kh_result(st), "total"), 5);
+        CHECK_INT(kh_path_int(kh_result(st), "total"), 5);
         cJSON_Delete(st);
     }
     /* October was not frozen by the refused call */
@@ -632,7 +593,7 @@ static void test_auditor_reads_all_changes_nothing(void)
 
 static void test_archive_and_freeze_are_admin_only(void)
 {
-    wait_serving();
+    kh_wait_serving(&svc);
     const char *staff[] = {TOK_QA, TOK_SALES};
     cJSON *r;
 
@@ -664,7 +625,7 @@ static void test_archive_and_freeze_are_admin_only(void)
     cJSON_Delete(r);
     r = call_as(TOK_ADMIN, "complaints.Archive", "{}");
     EXPECT_OK(r, "admin Archive");
-    CHECK_INT(jint(kh_result(r), "count"), 0);
+    CHECK_INT(kh_path_int(kh_result(r), "count"), 0);
     cJSON_Delete(r);
     /* no token at all */
     r = call_as(NULL, "complaints.Archive", "{}");
