@@ -207,6 +207,36 @@ static void resend_and_check(worker *ws, const char *addr, redisContext *rc, lon
             acked, lost);
 }
 
+/*
+ * Stops the callers and checks what they saw: every reply a result or a
+ * retryable refusal (no garbage), and every acknowledged complaint stored in
+ * Redis before any resend. Returns how many were refused as UNAVAILABLE.
+ */
+static int join_and_check(worker *ws, pthread_t *th, atomic_bool *stop, redisContext *rc)
+{
+    int bad = 0, unavailable = 0;
+
+    atomic_store(stop, true);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < WORKERS; i++) {
+        if (ws[i].bad)
+            fprintf(stderr, "  worker %d got: %s\n", i, ws[i].bad_text);
+        bad += ws[i].bad;
+        unavailable += ws[i].unavailable;
+    }
+    CHECK_INT(bad, 0);
+    for (int w = 0; w < WORKERS; w++) {
+        for (int i = 0; i < ws[w].sent; i++) {
+            char key[64];
+            key_of(&ws[w], i, key, sizeof(key));
+            if (ws[w].ids[i][0])
+                CHECK(record_has_title(rc, ws[w].ids[i], key));
+        }
+    }
+    return unavailable;
+}
+
 static void test_kill9_under_load(void)
 {
     kh_service svc, again;
@@ -216,7 +246,6 @@ static void test_kill9_under_load(void)
     atomic_int acked = 0;
     redisContext *rc = redisConnect("127.0.0.1", redis.port);
     long before;
-    int bad = 0;
 
     CHECK(rc && !rc->err);
     before = zcard_all(rc);
@@ -228,24 +257,7 @@ static void test_kill9_under_load(void)
     wait_acked(&acked, 150, 20000);
     CHECK(atomic_load(&acked) >= 150);
     kh_service_kill(&svc); /* requests are in flight from 16 callers */
-    atomic_store(&stop, true);
-    for (int i = 0; i < WORKERS; i++)
-        pthread_join(th[i], NULL);
-    for (int i = 0; i < WORKERS; i++) {
-        if (ws[i].bad)
-            fprintf(stderr, "  worker %d got: %s\n", i, ws[i].bad_text);
-        bad += ws[i].bad;
-    }
-    CHECK_INT(bad, 0);
-    /* Everything acknowledged is in Redis already, before any resend. */
-    for (int w = 0; w < WORKERS; w++) {
-        for (int i = 0; i < ws[w].sent; i++) {
-            char key[64];
-            key_of(&ws[w], i, key, sizeof(key));
-            if (ws[w].ids[i][0])
-                CHECK(record_has_title(rc, ws[w].ids[i], key));
-        }
-    }
+    join_and_check(ws, th, &stop, rc);
 
     if (!kh_service_start(&again, "complaints", redis.url, NULL)) {
         CHECK(!"service restarted");
@@ -268,7 +280,7 @@ static void test_sigterm_under_load(void)
     atomic_int acked = 0;
     redisContext *rc = redisConnect("127.0.0.1", redis.port);
     long before;
-    int bad = 0, unavailable = 0, rc_exit;
+    int unavailable = 0, rc_exit;
 
     CHECK(rc && !rc->err);
     before = zcard_all(rc);
@@ -282,26 +294,7 @@ static void test_sigterm_under_load(void)
     /* SIGTERM while the callers keep sending; waits for the exit. */
     rc_exit = kh_service_stop(&svc);
     CHECK_INT(rc_exit, 0);
-    atomic_store(&stop, true);
-    for (int i = 0; i < WORKERS; i++)
-        pthread_join(th[i], NULL);
-    for (int i = 0; i < WORKERS; i++) {
-        if (ws[i].bad)
-            fprintf(stderr, "  worker %d got: %s\n", i, ws[i].bad_text);
-        bad += ws[i].bad;
-        unavailable += ws[i].unavailable;
-    }
-    /* Every reply that came was a result or a retryable refusal. */
-    CHECK_INT(bad, 0);
-    /* Every acknowledged complaint is stored. */
-    for (int w = 0; w < WORKERS; w++) {
-        for (int i = 0; i < ws[w].sent; i++) {
-            char key[64];
-            key_of(&ws[w], i, key, sizeof(key));
-            if (ws[w].ids[i][0])
-                CHECK(record_has_title(rc, ws[w].ids[i], key));
-        }
-    }
+    unavailable = join_and_check(ws, th, &stop, rc);
     fprintf(stderr, "  %d acknowledged, %d refused as shutting down\n", atomic_load(&acked),
             unavailable);
     /* And the rest can be retried safely on the next instance. */

@@ -391,14 +391,5 @@ KEFU_TESTS = {
 
 int main(int argc, char **argv)
 {
-    int rc;
-    if (!kh_redis_start(&redis) || !kh_service_start(&svc, "complaints", redis.url, NULL)) {
-        fprintf(stderr, "could not start redis or the service\n");
-        return 1;
-    }
-    rc = kefu_test_main(argc, argv);
-    if (kh_service_stop(&svc) != 0)
-        rc = 1;
-    kh_redis_stop(&redis);
-    return rc;
+    return kh_suite_main(argc, argv, &redis, &svc, "complaints", NULL);
 }
