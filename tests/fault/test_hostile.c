@@ -579,62 +579,22 @@ static void test_fuzz(void)
 
 /* ---- peers that vanish ---- */
 
-static int tcp_connect(int port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct timeval tv = {2, 0};
-
-    if (fd < 0)
-        return -1;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* The SP handshake of a req0 peer: "\0SP\0", protocol 0x30 (req0), reserved. */
-static const unsigned char sp_req0[8] = {0x00, 'S', 'P', 0x00, 0x00, 0x30, 0x00, 0x00};
-
-static void put_be64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)(v & 0xff);
-}
-
-/* True when the peer closes the connection within the receive timeout. */
-static bool closed_by_peer(int fd)
-{
-    char buf[256];
-    for (;;) {
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n == 0)
-            return true;
-        if (n < 0)
-            return errno == ECONNRESET;
-    }
-}
-
 /* A whole request over raw TCP, to show the framing below is the real one. */
 static bool raw_tcp_roundtrip(int port)
 {
     static const char body[] = "{\"id\":\"raw\",\"method\":\"sys.Health\"}";
     unsigned char frame[8 + 4 + sizeof(body)], hs[8], hdr[8];
     char reply[512];
-    int fd = tcp_connect(port);
+    int fd = kh_tcp_connect(port);
     uint64_t len = 0;
     bool good = false;
 
     if (fd < 0)
         return false;
-    put_be64(frame, 4 + sizeof(body) - 1);
+    kh_put_be64(frame, 4 + sizeof(body) - 1);
     frame[8] = 0x80, frame[9] = 0, frame[10] = 0, frame[11] = 1; /* request id 1 */
     memcpy(frame + 12, body, sizeof(body) - 1);
-    if (send(fd, sp_req0, 8, 0) != 8 || recv(fd, hs, 8, MSG_WAITALL) != 8 ||
+    if (send(fd, kh_sp_req0, 8, 0) != 8 || recv(fd, hs, 8, MSG_WAITALL) != 8 ||
         send(fd, frame, sizeof(frame) - 1, 0) != (ssize_t)(sizeof(frame) - 1) ||
         recv(fd, hdr, 8, MSG_WAITALL) != 8)
         goto out;
@@ -723,7 +683,7 @@ static size_t request_frame(int i, unsigned char *frame, size_t cap)
     n = strlen(req);
     if (12 + n > cap)
         return 0;
-    put_be64(frame, 4 + n);
+    kh_put_be64(frame, 4 + n);
     frame[8] = 0x80, frame[9] = 0, frame[10] = (unsigned char)(i >> 8),
     frame[11] = (unsigned char)i;
     memcpy(frame + 12, req, n);
@@ -746,14 +706,14 @@ static void test_peers_vanish_mid_request(void)
     for (int i = 0; i < 200; i++) {
         unsigned char frame[2048];
         size_t n = request_frame(i, frame, sizeof(frame));
-        int fd = tcp_connect(svc.port);
+        int fd = kh_tcp_connect(svc.port);
         unsigned char hs[8];
         if (fd < 0 || n == 0) {
             if (fd >= 0)
                 close(fd);
             continue;
         }
-        if (send(fd, sp_req0, 8, 0) == 8 && recv(fd, hs, 8, MSG_WAITALL) == 8 &&
+        if (send(fd, kh_sp_req0, 8, 0) == 8 && recv(fd, hs, 8, MSG_WAITALL) == 8 &&
             send(fd, frame, n, 0) == (ssize_t)n)
             tcp_sent++;
         if (i % 4 == 3) {
@@ -773,13 +733,14 @@ static void test_peers_vanish_mid_request(void)
     /* 50 TCP peers that announce 1000 bytes, send 10, and hang up. */
     for (int i = 0; i < 50; i++) {
         unsigned char hdr[8 + 10] = {0};
-        int fd = tcp_connect(svc.port);
+        int fd = kh_tcp_connect(svc.port);
         if (fd < 0)
             continue;
-        put_be64(hdr, 1000);
+        kh_put_be64(hdr, 1000);
         hdr[8] = 0x80;
         memcpy(hdr + 12, "{\"id\"", 5);
-        if (send(fd, sp_req0, 8, 0) == 8 && send(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr))
+        if (send(fd, kh_sp_req0, 8, 0) == 8 &&
+            send(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr))
             partial++;
         close(fd);
     }
@@ -788,13 +749,13 @@ static void test_peers_vanish_mid_request(void)
     /* 20 that announce 1 TiB: the transport drops them instead of waiting or buffering. */
     for (int i = 0; i < 20; i++) {
         unsigned char hdr[12] = {0};
-        int fd = tcp_connect(svc.port);
+        int fd = kh_tcp_connect(svc.port);
         if (fd < 0)
             continue;
-        put_be64(hdr, (uint64_t)1 << 40);
+        kh_put_be64(hdr, (uint64_t)1 << 40);
         hdr[8] = 0x80;
-        if (send(fd, sp_req0, 8, 0) == 8 && send(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
-            closed_by_peer(fd))
+        if (send(fd, kh_sp_req0, 8, 0) == 8 &&
+            send(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) && kh_closed_by_peer(fd))
             huge_dropped++;
         close(fd);
     }
@@ -803,11 +764,11 @@ static void test_peers_vanish_mid_request(void)
     /* 20 that do not speak SP at all. */
     for (int i = 0; i < 20; i++) {
         static const char http[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-        int fd = tcp_connect(svc.port);
+        int fd = kh_tcp_connect(svc.port);
         if (fd < 0)
             continue;
         if (send(fd, http, sizeof(http) - 1, 0) == (ssize_t)(sizeof(http) - 1) &&
-            closed_by_peer(fd))
+            kh_closed_by_peer(fd))
             junk_dropped++;
         close(fd);
     }
@@ -817,7 +778,7 @@ static void test_peers_vanish_mid_request(void)
     {
         int idle[40], n = 0;
         for (int i = 0; i < 40; i++) {
-            idle[n] = tcp_connect(svc.port);
+            idle[n] = kh_tcp_connect(svc.port);
             if (idle[n] >= 0)
                 n++;
         }

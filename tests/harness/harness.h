@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "client.h"
@@ -29,6 +30,17 @@ typedef struct {
     char log[192];
     const char *name;
 } kh_service;
+
+/*
+ * SP over raw TCP, for tests that must see exactly what the service does with
+ * the connection (nng's own client redials and resends behind our back).
+ */
+extern const unsigned char kh_sp_req0[8]; /* a req0 peer's SP handshake */
+int kh_tcp_connect(int port);             /* 127.0.0.1:port, 2 s receive timeout */
+void kh_put_be64(unsigned char *p, uint64_t v);
+bool kh_closed_by_peer(int fd); /* the peer closes within the receive timeout */
+/* Connects, handshakes and sends `len` bytes as one request frame; -1 on failure. */
+int kh_sp_send_request(int port, const void *body, size_t len);
 
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int kh_free_port(void);
