@@ -68,6 +68,10 @@ static const option options[] = {
      (int64_t)1 << 30},
     {"redis-timeout-ms", "KEFU_REDIS_TIMEOUT_MS", OPT_INT, OFF(redis_timeout_ms), NULL, "MS",
      "a Redis command unanswered this long marks Redis unavailable (default 2000)", 10, 600000},
+    {"outbox-lease-ms", "KEFU_OUTBOX_LEASE_MS", OPT_INT, OFF(outbox_lease_ms), NULL, "MS",
+     "an outbox entry being delivered is another replica's to retry after this long (default "
+     "15000); a delivery's deadline is a third of it",
+     1000, 3600000},
     {NULL},
 };
 
@@ -252,6 +256,7 @@ kefu_config_result kefu_config_load(kefu_config *cfg, const char *service,
     cfg->contexts = 64;
     cfg->max_request = 1 << 20;
     cfg->redis_timeout_ms = 2000;
+    cfg->outbox_lease_ms = 15000;
 
     /* --help, --version and --config first: the file is the lowest layer. */
     for (int i = 1; i < argc; i++) {
@@ -378,6 +383,22 @@ const char *kefu_config_peer(const kefu_config *cfg, const char *service)
         const char *p = cfg->peers.items[i];
         if (strncmp(p, service, n) == 0 && p[n] == '=')
             return p + n + 1;
+    }
+    return NULL;
+}
+
+const char *kefu_default_addr(const char *service)
+{
+    static const struct {
+        const char *name, *addr;
+    } defaults[] = {
+        {"complaints", "tcp://127.0.0.1:7101"},
+        {"returns", "tcp://127.0.0.1:7102"},
+        {"visits", "tcp://127.0.0.1:7103"},
+    };
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+        if (strcmp(defaults[i].name, service) == 0)
+            return defaults[i].addr;
     }
     return NULL;
 }

@@ -41,6 +41,7 @@ typedef struct {
     int64_t contexts;
     int64_t max_request;
     int64_t redis_timeout_ms;
+    int64_t outbox_lease_ms;
 } kefu_config;
 
 typedef enum {
@@ -59,5 +60,9 @@ void kefu_config_free(kefu_config *cfg);
 
 /* The address of peer `service` from --peer, or NULL. */
 const char *kefu_config_peer(const kefu_config *cfg, const char *service);
+
+/* A kefu service's default address (complaints tcp://127.0.0.1:7101,
+ * returns 7102, visits 7103), or NULL for another name. */
+const char *kefu_default_addr(const char *service);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int bucket_of(uint64_t v)
 {
@@ -94,6 +95,19 @@ static cJSON *hist_json(const kefu_hist *h)
     return o;
 }
 
+/* How long the oldest pending outbox entry has waited, now. */
+static int64_t outbox_oldest_age_ms(const kefu_outbox_metrics *o)
+{
+    struct timespec ts;
+    int64_t now;
+
+    if (!o->oldest_created_ms)
+        return 0;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return now > o->oldest_created_ms ? now - o->oldest_created_ms : 0;
+}
+
 cJSON *kefu_metrics_json(const kefu_metrics *m)
 {
     cJSON *root = cJSON_CreateObject(), *methods = cJSON_AddArrayToObject(root, "methods");
@@ -121,6 +135,17 @@ cJSON *kefu_metrics_json(const kefu_metrics *m)
     cJSON_AddItemToObject(redis, "roundtrip", hist_json(&m->redis_rtt));
     cJSON_AddNumberToObject(redis, "errors", (double)m->redis_errors);
     cJSON_AddNumberToObject(redis, "reconnects", (double)m->redis_reconnects);
+    {
+        const kefu_outbox_metrics *o = &m->outbox;
+        cJSON *ob = cJSON_AddObjectToObject(root, "outbox");
+        cJSON_AddNumberToObject(ob, "pending", (double)o->pending);
+        cJSON_AddNumberToObject(ob, "failed", (double)o->failed);
+        cJSON_AddNumberToObject(ob, "oldest_pending_age_ms", (double)outbox_oldest_age_ms(o));
+        cJSON_AddNumberToObject(ob, "delivered", (double)o->delivered);
+        cJSON_AddNumberToObject(ob, "retries", (double)o->retries);
+        cJSON_AddNumberToObject(ob, "failures", (double)o->failures);
+        cJSON_AddItemToObject(ob, "delivery_latency", hist_json(&o->latency));
+    }
     return root;
 }
 
@@ -270,4 +295,23 @@ void kefu_metrics_prometheus(const kefu_metrics *m, kefu_buf *out)
                     "kefu_redis_reconnects_total{%s} %llu\n",
                     labels, (unsigned long long)m->redis_errors, labels,
                     (unsigned long long)m->redis_reconnects);
+    kefu_buf_printf(
+        out,
+        "# HELP kefu_outbox_pending Outbox entries not yet acknowledged by their peer.\n"
+        "# TYPE kefu_outbox_pending gauge\nkefu_outbox_pending{%s} %lld\n"
+        "# HELP kefu_outbox_failed Outbox entries a peer refused for good.\n"
+        "# TYPE kefu_outbox_failed gauge\nkefu_outbox_failed{%s} %lld\n"
+        "# HELP kefu_outbox_oldest_pending_age_ms Age of the oldest pending entry.\n"
+        "# TYPE kefu_outbox_oldest_pending_age_ms gauge\n"
+        "kefu_outbox_oldest_pending_age_ms{%s} %lld\n"
+        "# TYPE kefu_outbox_delivered_total counter\n"
+        "kefu_outbox_delivered_total{%s} %llu\n"
+        "# TYPE kefu_outbox_retries_total counter\nkefu_outbox_retries_total{%s} %llu\n",
+        labels, (long long)m->outbox.pending, labels, (long long)m->outbox.failed, labels,
+        (long long)outbox_oldest_age_ms(&m->outbox), labels,
+        (unsigned long long)m->outbox.delivered, labels, (unsigned long long)m->outbox.retries);
+    kefu_buf_puts(out, "# HELP kefu_outbox_delivery_us From the entry's commit to the peer's "
+                       "acknowledgement, in microseconds.\n"
+                       "# TYPE kefu_outbox_delivery_us summary\n");
+    prom_summary(out, "kefu_outbox_delivery_us", labels, &m->outbox.latency);
 }

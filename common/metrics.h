@@ -39,6 +39,14 @@ typedef struct {
     uint32_t shared_buckets[KEFU_HIST_BUCKETS];
 } kefu_method_metrics;
 
+/* The relay's view of this service's outbox (outbox.h), as of its last claim. */
+typedef struct {
+    int64_t pending, failed;
+    int64_t oldest_created_ms; /* wall clock; 0 when nothing is pending */
+    uint64_t delivered, retries, failures;
+    kefu_hist latency; /* entry written -> peer acknowledged */
+} kefu_outbox_metrics;
+
 typedef struct {
     const char *service;
     int n_methods;
@@ -46,6 +54,7 @@ typedef struct {
     kefu_hist redis_rtt;
     uint64_t redis_errors;
     uint64_t redis_reconnects;
+    kefu_outbox_metrics outbox;
     int64_t started_ms;
 } kefu_metrics;
 

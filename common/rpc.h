@@ -79,7 +79,9 @@ void kefu_service_set_app(kefu_service *svc, void *app);
 /*
  * Wraps `body` (Lua) into a store script and registers it. The body sees
  * KEYS as given, ARGV as the caller's own arguments, and the globals NS (key
- * prefix), NOW_MS (service clock, integer ms), ACTOR (the caller's name), and
+ * prefix), NOW_MS (service clock, integer ms), ACTOR (the caller's name), SVC
+ * (this service's name), and the function outbox(service, method, params
+ * [, hook, ctx]) that writes a transactional outbox entry (outbox.h); it
  * returns ok(json_text) or err(status_name, message, field). The wrapper
  * checks and records the call's idempotency key in the same script, so a
  * retried request never has a second effect. Scripts never roll back:
@@ -89,7 +91,7 @@ void kefu_script_init(kefu_service *svc, kefu_script *s, const char *name, const
 /* The full source of a store script: `body` inside the runtime's prelude and
  * epilogue (what kefu_script_init loads). Caller frees; NULL when out of memory.
  * Arguments when run: ARGV = NS, idempotency record key or "", params
- * fingerprint, NOW_MS, ACTOR, then the body's own. */
+ * fingerprint, NOW_MS, ACTOR, SVC, then the body's own. */
 char *kefu_script_wrap(const char *body);
 /* Frees the wrapped source (in the service's fini, after Redis is closed). */
 void kefu_script_free(kefu_script *s);

@@ -12,11 +12,13 @@
 
 #include "json.h"
 #include "log.h"
+#include "outbox.h"
 #include "runtime.h"
 #include "sha.h"
 
 static const char prelude[] =
-    "local NS, IDEM, FP, NOW_MS, ACTOR = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]\n"
+    "local NS, IDEM, FP, NOW_MS, ACTOR, SVC = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), "
+    "ARGV[5], ARGV[6]\n"
     "local function ok(json) return {'ok', json} end\n"
     "local function err(status, message, field) return {'err', status, message, field or ''} end\n"
     "if IDEM ~= '' then\n"
@@ -29,14 +31,34 @@ static const char prelude[] =
     "'meta.idempotency_key')\n"
     "  end\n"
     "end\n"
+    /* The transactional outbox (outbox.h): an entry asking `service` to run
+     * `method` with `params` (JSON text), written with this script's change;
+     * `hook` (optional) names the sender's script to run with `ctx` and the
+     * peer's result once it answers. Returns the entry id. */
+    "local OUTBOX_N = 0\n"
+    "local function outbox(service, method, params, hook, ctx)\n"
+    "  local base = NS .. ':outbox:' .. SVC\n"
+    "  local n = redis.call('INCR', base .. ':seq')\n"
+    "  local t = redis.call('TIME')\n"
+    "  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "  redis.call('HSET', base .. ':e:' .. n, 'service', service, 'method', method, 'params', "
+    "params, 'hook', hook or '', 'ctx', ctx or '', 'created', ms, 'attempts', 0, 'actor', ACTOR)\n"
+    "  redis.call('ZADD', base .. ':pending', ms, n)\n"
+    "  redis.call('ZADD', base .. ':due', 0, n)\n"
+    "  OUTBOX_N = OUTBOX_N + 1\n"
+    "  return SVC .. '-' .. n\n"
+    "end\n"
     "local A = {}\n"
-    "for i = 6, #ARGV do A[i - 5] = ARGV[i] end\n"
+    "for i = 7, #ARGV do A[i - 6] = ARGV[i] end\n"
     "local function body(KEYS, ARGV)\n";
 
 static const char epilogue[] = "\nend\n"
                                "local r = body(KEYS, A)\n"
-                               "if r[1] == 'ok' and IDEM ~= '' then\n"
-                               "  redis.call('SET', IDEM, FP .. '\\n' .. r[2], 'PX', 86400000)\n"
+                               "if r[1] == 'ok' then\n"
+                               "  if IDEM ~= '' then\n"
+                               "    redis.call('SET', IDEM, FP .. '\\n' .. r[2], 'PX', 86400000)\n"
+                               "  end\n"
+                               "  if OUTBOX_N > 0 then r[3] = 'outbox' end\n"
                                "end\n"
                                "return r\n";
 
@@ -112,6 +134,9 @@ static void on_eval(kefu_call *call, redisReply *reply, void *arg)
         reply->element[1]->type != REDIS_REPLY_STRING)
         goto bad;
     if (strcmp(reply->element[0]->str, "ok") == 0) {
+        if (reply->elements > 2 && reply->element[2]->type == REDIS_REPLY_STRING &&
+            strcmp(reply->element[2]->str, "outbox") == 0)
+            kefu_outbox_kick(call->svc->outbox); /* deliver it now, not at the next poll */
         if (call->eval_cb)
             call->eval_cb(call, reply->element[1]->str, reply->element[1]->len, call->cb_arg);
         else
@@ -184,6 +209,7 @@ static void eval(kefu_call *call, const kefu_script *s, int nargs, const char **
     argv[n] = fp, lens[n++] = strlen(fp);
     argv[n] = now, lens[n++] = strlen(now);
     argv[n] = call->principal->name, lens[n++] = strlen(call->principal->name);
+    argv[n] = svc->def->name, lens[n++] = strlen(svc->def->name);
     for (int i = 0; i < nargs; i++)
         argv[n] = args[i], lens[n++] = arglens ? arglens[i] : strlen(args[i]);
     call->eval_cb = on_ok;
@@ -237,4 +263,30 @@ void kefu_call_idempotency_check(kefu_call *call, kefu_handler next)
         return;
     }
     kefu_call_redis(call, on_idem_record, (void *)next, 2, argv, NULL);
+}
+
+kefu_status kefu_script_run(kefu_service *svc, const kefu_script *s, kefu_ms now, const char *actor,
+                            int nargs, const char **args, const size_t *lens, kefu_redis_cb cb,
+                            void *arg)
+{
+    const char *argv[KEFU_SCRIPT_MAX_ARGS + 9];
+    size_t argvlen[KEFU_SCRIPT_MAX_ARGS + 9];
+    char nowtext[24];
+    int n = 0;
+
+    if (!svc->redis || nargs > KEFU_SCRIPT_MAX_ARGS)
+        return KEFU_STATUS_UNAVAILABLE;
+    snprintf(nowtext, sizeof(nowtext), "%lld", (long long)now);
+    argv[n] = "EVALSHA", argvlen[n++] = 7;
+    argv[n] = s->rs.sha, argvlen[n++] = 40;
+    argv[n] = "0", argvlen[n++] = 1;
+    argv[n] = svc->cfg.ns, argvlen[n++] = strlen(svc->cfg.ns);
+    argv[n] = "", argvlen[n++] = 0; /* no idempotency record */
+    argv[n] = "", argvlen[n++] = 0;
+    argv[n] = nowtext, argvlen[n++] = strlen(nowtext);
+    argv[n] = actor, argvlen[n++] = strlen(actor);
+    argv[n] = svc->def->name, argvlen[n++] = strlen(svc->def->name);
+    for (int i = 0; i < nargs; i++)
+        argv[n] = args[i], argvlen[n++] = lens ? lens[i] : strlen(args[i]);
+    return kefu_redis_command(svc->redis, cb, arg, 0, n, argv, argvlen);
 }

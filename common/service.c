@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "outbox.h"
 #include "runtime.h"
 
 #define DRAIN_LIMIT_US (10 * 1000000)
@@ -129,6 +130,7 @@ static void finish_shutdown(kefu_service *svc)
     kefu_server_close(svc);
     if (svc->def->stop && svc->app)
         svc->def->stop(svc);
+    kefu_outbox_stop(svc->outbox);
     kefu_http_stop(svc);
     kefu_redis_free(svc->redis);
     svc->redis = NULL;
@@ -230,6 +232,11 @@ int kefu_service_main(const kefu_service_def *def, int argc, char **argv)
         rc = 2;
         goto out_stop;
     }
+    svc->outbox = kefu_outbox_new(svc);
+    if (!svc->outbox) {
+        kefu_log(KEFU_LOG_ERROR, "out of memory", NULL);
+        goto out_stop;
+    }
     if (def->init && def->init(svc, &err) != KEFU_STATUS_OK) {
         startup_failed("service init failed", &err);
         rc = 2;
@@ -245,6 +252,7 @@ int kefu_service_main(const kefu_service_def *def, int argc, char **argv)
         rc = 2;
         goto out_stop;
     }
+    kefu_outbox_start(svc->outbox);
     kefu_log(KEFU_LOG_INFO, "started", "version", KEFU_VERSION, NULL);
     rc = 0;
     uv_run(&svc->loop, UV_RUN_DEFAULT);
@@ -257,6 +265,7 @@ out_stop:
 out_loop:
     if (def->fini)
         def->fini(svc);
+    kefu_outbox_free(svc->outbox);
     uv_loop_close(&svc->loop);
     kefu_metrics_free(&svc->metrics);
     free(svc->calls);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "outbox.h"
 #include "runtime.h"
 #include "timeutil.h"
 
@@ -117,6 +118,16 @@ static const kefu_field set_clock_params[] = {
     KEFU_F_END,
 };
 
+static const kefu_field outbox_params[] = {
+    KEFU_F_INT("limit", 0, 1, 1000, "at most this many pending and as many failed (default 100)"),
+    KEFU_F_END,
+};
+
+static const kefu_field outbox_retry_params[] = {
+    KEFU_F_STRING("id", KEFU_REQUIRED, 3, 80, "a failed entry's id, e.g. complaints-42"),
+    KEFU_F_END,
+};
+
 const kefu_method kefu_sys_methods[] = {
     {"sys.Health", sys_health, NULL, KEFU_PUBLIC, KEFU_ROLES_ANY,
      "liveness and readiness: SERVING when Redis answers"},
@@ -124,6 +135,10 @@ const kefu_method kefu_sys_methods[] = {
      "the method table with each method's params as JSON Schema"},
     {"sys.Metrics", sys_metrics, metrics_params, 0, KEFU_ROLES_READ,
      "call counts by status, latency percentiles, Redis round trips"},
+    {"sys.Outbox", kefu_outbox_list_method, outbox_params, 0, KEFU_ROLES_READ,
+     "this service's outbox: entries not yet acknowledged by their peer, and failed ones"},
+    {"sys.OutboxRetry", kefu_outbox_retry_method, outbox_retry_params, KEFU_MUTATING,
+     KEFU_ROLE_ADMIN, "send a failed outbox entry again"},
     {"sys.SetClock", sys_set_clock, set_clock_params, 0, KEFU_ROLE_ADMIN | KEFU_ROLE_SYSTEM,
      "tests only (--test-clock): set the service clock"},
     {NULL},

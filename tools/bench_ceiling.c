@@ -58,8 +58,8 @@ static int ceiling_health(const char *params, const char *ns, redisContext *setu
  */
 /*
  * A complaints store script by EVALSHA: the same wrapped source the service
- * loads, the runtime's five leading arguments (NS, no idempotency key, no
- * fingerprint, NOW_MS, ACTOR), the store's two (time text, scope "*"), then
+ * loads, the runtime's six leading arguments (NS, no idempotency key, no
+ * fingerprint, NOW_MS, ACTOR, SVC), the store's two (time text, scope "*"), then
  * the script's own.
  */
 static int ceiling_complaints_script(complaints_script script, const char *label, int argc,
@@ -80,7 +80,8 @@ static int ceiling_complaints_script(complaints_script script, const char *label
         goto out;
     snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
     kefu_time_format_rfc3339(now, KEFU_DEFAULT_TZ_MINUTES, nowtext);
-    const char *head[] = {"EVALSHA", sha->str, "0", ns, "", "", nowms, "bench", nowtext, "*"};
+    const char *head[] = {"EVALSHA", sha->str, "0",          ns,      "", "",
+                          nowms,     "bench",  "complaints", nowtext, "*"};
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
         if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
             goto out;

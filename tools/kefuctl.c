@@ -6,6 +6,7 @@
  *   kefuctl describe complaints
  *   kefuctl health returns
  *   kefuctl metrics visits --prometheus
+ *   kefuctl outbox complaints
  *
  * The address comes from --addr (or KEFU_ADDR), else from the service named
  * by the method or argument, on its default port. Exit status: 0 ok, 1 the
@@ -16,17 +17,8 @@
 #include <string.h>
 
 #include "client.h"
+#include "config.h"
 #include "json.h"
-
-static const struct {
-    const char *name;
-    const char *addr;
-} services[] = {
-    {"complaints", "tcp://127.0.0.1:7101"},
-    {"returns", "tcp://127.0.0.1:7102"},
-    {"visits", "tcp://127.0.0.1:7103"},
-    {NULL, NULL},
-};
 
 static void usage(FILE *to)
 {
@@ -36,7 +28,9 @@ static void usage(FILE *to)
             "  call METHOD [PARAMS]     call a method; PARAMS is a JSON object, or - for stdin\n"
             "  describe SERVICE         the service's methods and their params (JSON Schema)\n"
             "  health [SERVICE]         sys.Health; exit 0 only when SERVING\n"
-            "  metrics [SERVICE]        sys.Metrics (--prometheus for text exposition)\n\n"
+            "  metrics [SERVICE]        sys.Metrics (--prometheus for text exposition)\n"
+            "  outbox SERVICE           the service's outbox: pending and failed entries\n"
+            "  outbox SERVICE retry ID  send a failed outbox entry again (admin)\n\n"
             "Options:\n"
             "  --addr ADDR              service address (KEFU_ADDR); default: the service's "
             "port on 127.0.0.1\n"
@@ -51,15 +45,6 @@ static void usage(FILE *to)
             "  --help, --version\n\n"
             "tls+tcp:// addresses: KEFU_TLS_CA (verify the server), KEFU_TLS_CERT and\n"
             "KEFU_TLS_KEY (client certificate), KEFU_TLS_SERVER_NAME.\n");
-}
-
-static const char *service_addr(const char *name)
-{
-    for (int i = 0; services[i].name; i++) {
-        if (strcmp(services[i].name, name) == 0)
-            return services[i].addr;
-    }
-    return NULL;
 }
 
 static char *read_stdin(void)
@@ -90,7 +75,7 @@ int main(int argc, char **argv)
     const char *addr = getenv("KEFU_ADDR");
     kefu_call_opts o = {.token = getenv("KEFU_TOKEN")};
     bool prometheus = false, compact = false;
-    const char *pos[3] = {NULL, NULL, NULL};
+    const char *pos[4] = {NULL, NULL, NULL, NULL};
     int npos = 0, rc = 0;
     const char *method, *service = NULL;
     char method_buf[160], *params_text = NULL, *out;
@@ -135,7 +120,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "kefuctl: unknown option %s (see --help)\n", a);
                 return 2;
             }
-        } else if (npos < 3) {
+        } else if (npos < 4) {
             pos[npos++] = a;
         } else {
             fprintf(stderr, "kefuctl: too many arguments (see --help)\n");
@@ -144,6 +129,10 @@ int main(int argc, char **argv)
     }
     if (!pos[0]) {
         usage(stderr);
+        return 2;
+    }
+    if (pos[3] && strcmp(pos[0], "outbox") != 0) {
+        fprintf(stderr, "kefuctl: too many arguments (see --help)\n");
         return 2;
     }
     if (strcmp(pos[0], "call") == 0) {
@@ -178,6 +167,21 @@ int main(int argc, char **argv)
             params = cJSON_CreateObject();
             cJSON_AddStringToObject(params, "format", "prometheus");
         }
+    } else if (strcmp(pos[0], "outbox") == 0) {
+        service = pos[1];
+        if (!service) {
+            fprintf(stderr, "kefuctl: outbox needs a SERVICE\n");
+            return 2;
+        }
+        if (pos[2] && (strcmp(pos[2], "retry") != 0 || !pos[3])) {
+            fprintf(stderr, "kefuctl: outbox SERVICE [retry ENTRY-ID]\n");
+            return 2;
+        }
+        method = pos[2] ? "sys.OutboxRetry" : "sys.Outbox";
+        if (pos[3]) {
+            params = cJSON_CreateObject();
+            cJSON_AddStringToObject(params, "id", pos[3]);
+        }
     } else {
         fprintf(stderr, "kefuctl: unknown command \"%s\" (see --help)\n", pos[0]);
         return 2;
@@ -185,7 +189,7 @@ int main(int argc, char **argv)
     if (!addr) {
         if (!service || strcmp(service, "sys") == 0)
             service = "complaints";
-        addr = service_addr(service);
+        addr = kefu_default_addr(service);
         if (!addr) {
             fprintf(stderr, "kefuctl: unknown service \"%s\"; give --addr\n", service);
             cJSON_Delete(params);

@@ -20,7 +20,8 @@ extern const kefu_service_def complaints_service;
 extern const char kefu_lua_lib[], kefu_lua_create[], kefu_lua_get[], kefu_lua_history[],
     kefu_lua_assign[], kefu_lua_resolve[], kefu_lua_confirm[], kefu_lua_withdraw[], kefu_lua_hold[],
     kefu_lua_list[], kefu_lua_escalations[], kefu_lua_rows[], kefu_lua_report[],
-    kefu_lua_archive_claim[], kefu_lua_archive_commit[], kefu_lua_archive_abort[];
+    kefu_lua_archive_claim[], kefu_lua_archive_commit[], kefu_lua_archive_abort[],
+    kefu_lua_link_return[];
 
 /* ---- handlers.c, queries.c, archive.c: one function per method ---- */
 void complaints_create(kefu_call *call);
@@ -28,6 +29,7 @@ void complaints_get(kefu_call *call);
 void complaints_history(kefu_call *call);
 void complaints_assign(kefu_call *call);
 void complaints_resolve(kefu_call *call);
+void complaints_link_return(kefu_call *call);
 void complaints_confirm(kefu_call *call);
 void complaints_withdraw(kefu_call *call);
 void complaints_hold(kefu_call *call);
@@ -56,6 +58,7 @@ typedef enum {
     COMPLAINTS_ARCHIVE_CLAIM,
     COMPLAINTS_ARCHIVE_COMMIT,
     COMPLAINTS_ARCHIVE_ABORT,
+    COMPLAINTS_LINK_RETURN,
     COMPLAINTS_SCRIPT_COUNT
 } complaints_script;
 
@@ -111,6 +114,10 @@ typedef struct {
 void complaints_due_candidates_at(kefu_ms from, int tz, complaints_due_candidates *out);
 /* Appends the 6 candidate arguments to `args` at `n`; returns the new count. */
 int complaints_due_candidates_args(const complaints_due_candidates *c, const char **args, int n);
+/* The follow-up visit that asks the customer to confirm a resolution is due
+ * this many days after it (SPEC section 6), as a business date. */
+#define COMPLAINTS_FOLLOWUP_DAYS 3
+void complaints_followup_date(kefu_ms resolved, int tz, char out[16]);
 /* Days a complaint of `severity` may take: critical 3, major 7, minor 15. */
 int complaints_due_days(const char *severity);
 

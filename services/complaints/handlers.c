@@ -121,7 +121,7 @@ void complaints_resolve(kefu_call *call)
     const char *id = id_param(call);
     static const char *const keys[] = {"root_cause",        "correction",  "corrective_action",
                                        "preventive_action", "resolved_by", NULL};
-    char version[24], when[32], *text;
+    char version[24], when[32], followup_on[16], *text;
     cJSON *res;
 
     if (!id)
@@ -136,9 +136,19 @@ void complaints_resolve(kefu_call *call)
     text = cJSON_PrintUnformatted(res);
     cJSON_Delete(res);
     version_param(call, version);
-    const char *args[] = {id, version, text ? text : "null"};
-    complaints_store_run(call, COMPLAINTS_RESOLVE, 3, args, NULL, NULL);
+    complaints_followup_date(kefu_call_now(call), kefu_call_tz(call), followup_on);
+    const char *args[] = {id, version, text ? text : "null", followup_on};
+    complaints_store_run(call, COMPLAINTS_RESOLVE, 4, args, NULL, NULL);
     cJSON_free(text);
+}
+
+void complaints_link_return(kefu_call *call)
+{
+    const char *id = id_param(call);
+    const char *args[2] = {id, kefu_json_str(kefu_call_params(call), "return_id")};
+
+    if (id)
+        complaints_store_run(call, COMPLAINTS_LINK_RETURN, 2, args, NULL, NULL);
 }
 
 void complaints_confirm(kefu_call *call)

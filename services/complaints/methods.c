@@ -148,6 +148,12 @@ static const kefu_field archive_params[] = {
     KEFU_F_END,
 };
 
+static const kefu_field link_return_params[] = {
+    ID_FIELD,
+    KEFU_F_STRING("return_id", KEFU_REQUIRED, 1, 32, "the return's id, e.g. R2026-000001"),
+    KEFU_F_END,
+};
+
 static const kefu_method complaints_methods[] = {
     {"complaints.Create", complaints_create, create_params, KEFU_MUTATING, KEFU_ROLES_WRITE,
      "register a complaint (status received); critical ones are escalated at once"},
@@ -176,6 +182,9 @@ static const kefu_method complaints_methods[] = {
      "counts, on-time rate, resolution time and rating over a date range"},
     {"complaints.Report", complaints_report, report_params, 0, KEFU_ROLES_READ,
      "the monthly service supervision report (服务监督报告)"},
+    {"complaints.LinkReturn", complaints_link_return, link_return_params, KEFU_MUTATING,
+     KEFU_ROLE_SYSTEM | KEFU_ROLE_ADMIN,
+     "list a return in the complaint's return_ids (the returns service calls it)"},
     {"complaints.Archive", complaints_archive, archive_params, KEFU_MUTATING, KEFU_ROLE_ADMIN,
      "move closed/withdrawn complaints past retention to the archive directory"},
     {NULL},

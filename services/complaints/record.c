@@ -162,6 +162,12 @@ void complaints_due_candidates_at(kefu_ms from, int tz, complaints_due_candidate
     }
 }
 
+void complaints_followup_date(kefu_ms resolved, int tz, char out[16])
+{
+    kefu_date d = kefu_date_add_days(kefu_time_to_date(resolved, tz), COMPLAINTS_FOLLOWUP_DAYS);
+    kefu_date_format(d, out);
+}
+
 int complaints_due_candidates_args(const complaints_due_candidates *c, const char **args, int n)
 {
     for (int i = 0; i < 3; i++) {

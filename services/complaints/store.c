@@ -43,6 +43,7 @@ static const struct {
     [COMPLAINTS_ARCHIVE_CLAIM] = {"complaints.archive_claim", kefu_lua_archive_claim},
     [COMPLAINTS_ARCHIVE_COMMIT] = {"complaints.archive_commit", kefu_lua_archive_commit},
     [COMPLAINTS_ARCHIVE_ABORT] = {"complaints.archive_abort", kefu_lua_archive_abort},
+    [COMPLAINTS_LINK_RETURN] = {"complaints.link_return", kefu_lua_link_return},
 };
 
 char *complaints_store_source(complaints_script script)

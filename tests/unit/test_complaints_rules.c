@@ -32,6 +32,20 @@ static void test_due_defaults(void)
     CHECK_INT(strtoll(c.ms[1], NULL, 10), at("2026-12-05T23:30:00+08:00"));
 }
 
+static void test_followup_date(void)
+{
+    char d[16];
+
+    /* Three business days on, by the business zone's calendar: 23:30 on
+     * 30 November in UTC+08:00 is still November there (15:30 UTC). */
+    complaints_followup_date(at("2026-11-30T23:30:00+08:00"), TZ, d);
+    CHECK_STR(d, "2026-12-03");
+    complaints_followup_date(at("2026-12-30T16:30:00Z"), TZ, d); /* 31 Dec 00:30 +08 */
+    CHECK_STR(d, "2027-01-03");
+    complaints_followup_date(at("2028-02-27T10:00:00+08:00"), TZ, d); /* leap year */
+    CHECK_STR(d, "2028-03-01");
+}
+
 static void test_ids(void)
 {
     CHECK(complaints_id_valid("C2026-000001"));
@@ -159,9 +173,13 @@ static void test_ledger_csv(void)
 }
 
 KEFU_TESTS = {
-    {"due_defaults", test_due_defaults},   {"ids", test_ids},
-    {"record_fields", test_record_fields}, {"stats", test_stats},
-    {"ledger_csv", test_ledger_csv},       {NULL, NULL},
+    {"due_defaults", test_due_defaults},
+    {"followup_date", test_followup_date},
+    {"ids", test_ids},
+    {"record_fields", test_record_fields},
+    {"stats", test_stats},
+    {"ledger_csv", test_ledger_csv},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)

@@ -1,9 +1,14 @@
 -- complaints.Resolve: assigned -> resolved. ARGV: 3 id, 4 expected version,
--- 5 resolution (JSON, resolved_at included).
-local id, expected, resolution = ARGV[3], ARGV[4], ARGV[5]
+-- 5 resolution (JSON, resolved_at included), 6 the follow-up's due date.
+-- The visits service is asked, through the outbox and in this same script,
+-- to schedule the follow-up visit that asks the customer to confirm.
+local id, expected, resolution, followup_on = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local r, e = target(id, expected, {assigned = true})
 if not r then return e end
 redis.call('ZREM', ikey('due'), id)
 move_status(r, 'resolved')
-history(id, 'resolve', 'assigned', 'resolved', resolution)
+local entry = outbox('visits', 'visits.ScheduleFollowUp', '{"customer_id":' ..
+  jstr(r.customer) .. ',"complaint_id":' .. jstr(id) .. ',"due_on":' .. jstr(followup_on) .. '}')
+history(id, 'resolve', 'assigned', 'resolved', '{"resolution":' .. resolution ..
+  ',"followup":{"due_on":' .. jstr(followup_on) .. ',"outbox":' .. jstr(entry) .. '}}')
 return commit(r, {status = '"resolved"', resolution = resolution, _resolved_ms = NOW_MS})
