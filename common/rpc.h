@@ -95,6 +95,16 @@ void kefu_script_init(kefu_service *svc, kefu_script *s, const char *name, const
 char *kefu_script_wrap(const char *body);
 /* Frees the wrapped source (in the service's fini, after Redis is closed). */
 void kefu_script_free(kefu_script *s);
+/*
+ * Runs store script `s` outside any call (start-up work, the outbox relay):
+ * no idempotency record; NOW_MS = `now`, ACTOR = `actor`; `lens` may be NULL
+ * (NUL-terminated args). `cb` gets the raw reply ({'ok', json} or {'err',
+ * status, message, field}). UNAVAILABLE, and no callback, when Redis is not
+ * connected.
+ */
+kefu_status kefu_script_run(kefu_service *svc, const kefu_script *s, kefu_ms now,
+                            const char *actor, int nargs, const char **args, const size_t *lens,
+                            kefu_redis_cb cb, void *arg);
 
 /* ---- inside a handler ---- */
 

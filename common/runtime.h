@@ -96,12 +96,6 @@ void kefu_call_finish(kefu_call *call, kefu_status status);
 void kefu_call_reply_status(kefu_call *call, const kefu_error *err);
 /* envelope.c: parses and checks the request; fills call fields */
 kefu_status kefu_envelope_parse(kefu_call *call, const char *body, size_t len, kefu_error *err);
-/* script.c: store script `s` outside any call (the outbox relay): no
- * idempotency record; NOW_MS = `now`, ACTOR = `actor`. `cb` gets the raw
- * reply. UNAVAILABLE (and no callback) when Redis is not connected. */
-kefu_status kefu_script_run(kefu_service *svc, const kefu_script *s, kefu_ms now, const char *actor,
-                            int nargs, const char **args, const size_t *lens, kefu_redis_cb cb,
-                            void *arg);
 /* sysmethods.c */
 extern const kefu_method kefu_sys_methods[];
 /* sharedmetrics.c */

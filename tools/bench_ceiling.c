@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "complaints.h"
+#include "returns.h"
 
 typedef int (*ceiling_fn)(const char *params, const char *ns, redisContext *setup,
                           kefu_bench_ceiling *out);
@@ -147,6 +148,96 @@ static int ceiling_complaints_list(const char *params, const char *ns, redisCont
     return rc;
 }
 
+/*
+ * A returns store script by EVALSHA, like ceiling_complaints_script: the
+ * runtime's six leading arguments, the store's two (time text, scope "*"),
+ * then the script's own.
+ */
+static int ceiling_returns_script(returns_script script, const char *label, int argc,
+                                  const char **argv, const char *ns, redisContext *setup,
+                                  kefu_bench_ceiling *out)
+{
+    kefu_ms now = (kefu_ms)time(NULL) * 1000;
+    char *body = returns_store_source(script);
+    char *src = body ? kefu_script_wrap(body) : NULL;
+    char nowms[24], nowtext[32];
+    redisReply *sha = NULL;
+    int rc = -1;
+
+    if (!src)
+        goto out;
+    sha = redisCommand(setup, "SCRIPT LOAD %s", src);
+    if (!sha || sha->type != REDIS_REPLY_STRING)
+        goto out;
+    snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
+    kefu_time_format_rfc3339(now, KEFU_DEFAULT_TZ_MINUTES, nowtext);
+    const char *head[] = {"EVALSHA", sha->str, "0",       ns,      "", "",
+                          nowms,     "bench",  "returns", nowtext, "*"};
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+        if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
+            goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (ceiling_arg(out, argv[i], strlen(argv[i])) != 0)
+            goto out;
+    }
+    out->label = label;
+    rc = 0;
+out:
+    if (sha)
+        freeReplyObject(sha);
+    free(src);
+    free(body);
+    return rc;
+}
+
+/* returns.Create: the create script with the arguments the handler passes,
+ * built by the same function from the default policy. */
+static int ceiling_returns_create(const char *params, const char *ns, redisContext *setup,
+                                  kefu_bench_ceiling *out)
+{
+    const char *path = returns_store_default_policy_path();
+    FILE *f = fopen(path, "rb");
+    char *text = malloc(1 << 20);
+    size_t len = f && text ? fread(text, 1, 1 << 20, f) : 0;
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    returns_policy *policy = NULL;
+    returns_create_args a;
+    kefu_error err;
+    int rc = -1;
+
+    if (f)
+        fclose(f);
+    if (p && len && returns_policy_load(text, len, &policy, &err) == KEFU_STATUS_OK &&
+        returns_create_args_build(&a, policy, p, (kefu_ms)time(NULL) * 1000, &err) ==
+            KEFU_STATUS_OK) {
+        rc = ceiling_returns_script(RETURNS_CREATE, "redis EVALSHA returns.create", a.argc, a.argv,
+                                    ns, setup, out);
+        returns_create_args_free(&a);
+    }
+    returns_policy_free(policy);
+    cJSON_Delete(p);
+    free(text);
+    return rc;
+}
+
+/* returns.Submit {id}: the submit script (this month, limit 1). */
+static int ceiling_returns_submit(const char *params, const char *ns, redisContext *setup,
+                                  kefu_bench_ceiling *out)
+{
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "id"));
+    kefu_date today = kefu_time_to_date((kefu_ms)time(NULL) * 1000, KEFU_DEFAULT_TZ_MINUTES);
+    char month[16];
+    snprintf(month, sizeof(month), "%04d-%02d", today.year, today.month);
+    const char *args[] = {id, "", month, "1"};
+    int rc = id ? ceiling_returns_script(RETURNS_SUBMIT, "redis EVALSHA returns.submit", 4, args,
+                                         ns, setup, out)
+                : -1;
+    cJSON_Delete(p);
+    return rc;
+}
+
 static const struct {
     const char *method;
     ceiling_fn prepare;
@@ -155,6 +246,9 @@ static const struct {
     {"complaints.Create", ceiling_complaints_create},
     {"complaints.Get", ceiling_complaints_get},
     {"complaints.List", ceiling_complaints_list},
+    {"returns.Create", ceiling_returns_create},
+    {"returns.Submit", ceiling_returns_submit},
+    {"returns.CheckWarranty", ceiling_health}, /* pure C: one round trip at most */
     {NULL, NULL},
 };
 

@@ -13,6 +13,8 @@
  * Every run is bounded by --duration plus one --timeout, on loopback only.
  */
 #include "bench.h"
+#include "client.h"
+#include "json.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -44,6 +46,7 @@ typedef struct {
     bool redis_benchmark;
     bool use_redis;
     bool json;
+    bool outbox;
 } bench_opts;
 
 /* One printed row: a target measured at one concurrency level. */
@@ -83,6 +86,8 @@ static const char usage[] =
     "                        -c 50 -P 1 (the targets' yardstick) and print the\n"
     "                        ratio of each kefu row to it\n"
     "  --json                one JSON object per row instead of a table\n"
+    "  --outbox              afterwards, wait for the service's outbox to drain and\n"
+    "                        print its delivery latency (commit to peer ack)\n"
     "  --help, --version\n";
 
 static int parse_levels(const char *s, bench_opts *o)
@@ -109,6 +114,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
         OPT_NO_REDIS,
         OPT_JSON,
         OPT_UNIQUE,
+        OPT_OUTBOX,
         OPT_VERSION
     };
     static const struct option longopts[] = {
@@ -127,6 +133,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
         {"redis-benchmark", no_argument, NULL, OPT_RB},
         {"no-redis", no_argument, NULL, OPT_NO_REDIS},
         {"json", no_argument, NULL, OPT_JSON},
+        {"outbox", no_argument, NULL, OPT_OUTBOX},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -204,6 +211,9 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
             break;
         case OPT_JSON:
             o->json = true;
+            break;
+        case OPT_OUTBOX:
+            o->outbox = true;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -405,6 +415,63 @@ static void print_json_level(const bench_opts *o, const bench_row *rows)
     fflush(stdout);
 }
 
+/*
+ * --outbox: the method under test writes outbox entries (e.g. complaints.
+ * Resolve, visits.Record with a complaint issue). Waits up to 60 s for the
+ * service's outbox to drain, then prints what its relay measured: entries
+ * delivered and the latency from each entry's commit to the peer's
+ * acknowledgement (sys.Metrics of the one process at --addr).
+ */
+static int report_outbox(const bench_opts *o)
+{
+    kefu_call_opts co = {.token = o->token, .deadline_ms = 2000};
+    kefu_error err;
+    kefu_sync_client *c = kefu_sync_client_open(o->addr, &err);
+    const cJSON *ob = NULL;
+    cJSON *reply = NULL;
+    int rc = 1;
+
+    if (!c) {
+        fprintf(stderr, "kefu-bench: --outbox: %s\n", err.message);
+        return 1;
+    }
+    for (int i = 0; i < 600; i++) {
+        const cJSON *result;
+        int64_t pending = -1;
+        cJSON_Delete(reply);
+        reply = NULL;
+        if (kefu_sync_client_call(c, "sys.Metrics", NULL, &co, &reply, &err) == KEFU_STATUS_OK &&
+            kefu_client_result(reply, &result, &err) == KEFU_STATUS_OK) {
+            ob = kefu_json_get(result, "outbox");
+            if (kefu_json_int(kefu_json_get(ob, "pending"), &pending) && pending == 0)
+                break;
+        }
+        ob = NULL;
+        usleep(100 * 1000);
+    }
+    if (ob) {
+        const cJSON *lat = kefu_json_get(ob, "delivery_latency");
+        int64_t delivered = 0, retries = 0, failures = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
+        kefu_json_int(kefu_json_get(ob, "delivered"), &delivered);
+        kefu_json_int(kefu_json_get(ob, "retries"), &retries);
+        kefu_json_int(kefu_json_get(ob, "failures"), &failures);
+        kefu_json_int(kefu_json_get(lat, "p50_us"), &p50);
+        kefu_json_int(kefu_json_get(lat, "p90_us"), &p90);
+        kefu_json_int(kefu_json_get(lat, "p99_us"), &p99);
+        kefu_json_int(kefu_json_get(lat, "max_us"), &max);
+        printf("outbox: %lld entries delivered (%lld retries, %lld failed); commit -> peer ack "
+               "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+               (long long)delivered, (long long)retries, (long long)failures, p50 / 1000.0,
+               p90 / 1000.0, p99 / 1000.0, max / 1000.0);
+        rc = 0;
+    } else {
+        fprintf(stderr, "kefu-bench: --outbox: the outbox did not drain within 60 s\n");
+    }
+    cJSON_Delete(reply);
+    kefu_sync_client_close(c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts o;
@@ -517,6 +584,8 @@ int main(int argc, char **argv)
         }
     }
 
+    if (rc == 0 && o.outbox)
+        rc = report_outbox(&o);
     kefu_bench_ceiling_free(&ceiling);
     if (setup != NULL)
         redisFree(setup);

@@ -596,6 +596,30 @@ int returns_policy_monthly_limit(const returns_policy *p)
     return p->monthly_limit;
 }
 
+const char *returns_policy_default_condition(const returns_policy *p)
+{
+    return p->conditions[p->default_condition];
+}
+
+void returns_policy_labels(const returns_policy *p, const char *category_id,
+                           const char *component_id, const char **category_label,
+                           const char **component_label)
+{
+    int ci = category_id ? find_category(p, category_id) : -1, comp = -1;
+    const category *cat = ci >= 0 ? &p->categories[ci] : NULL;
+
+    *category_label = cat ? cat->label : NULL;
+    *component_label = NULL;
+    if (!cat)
+        return;
+    if (component_id)
+        comp = find_component(cat, component_id);
+    else if (cat->unit_warranted)
+        comp = cat->unit_component;
+    if (comp >= 0)
+        *component_label = cat->components[comp].label;
+}
+
 /* ---- evaluation ---- */
 
 static void set_result(returns_evaluation *e, bool covered, const char *remedy,

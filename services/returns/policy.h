@@ -101,6 +101,14 @@ cJSON *returns_policy_to_json(const returns_policy *p);
  * calendar month. */
 int returns_policy_tz_minutes(const returns_policy *p);
 int returns_policy_monthly_limit(const returns_policy *p);
+/* The condition an item that names none is evaluated for (quality_defect). */
+const char *returns_policy_default_condition(const returns_policy *p);
+/* The people's names of a category and of one of its components (NULL: the
+ * whole unit, which is its warranted component's when it has one); NULL
+ * when the policy does not know them. Borrowed from the policy. */
+void returns_policy_labels(const returns_policy *p, const char *category_id,
+                           const char *component_id, const char **category_label,
+                           const char **component_label);
 
 /*
  * Evaluates one item on `check_date`. `component` NULL is the whole unit;

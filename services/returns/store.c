@@ -1,6 +1,19 @@
 /*
  * store.c - the only file of the returns service that knows Redis keys and
- * scripts. The policy every replica uses lives in one hash:
+ * scripts. Keys, all under the namespace NS:
+ *   NS:returns:policy                 the policy every replica uses (below)
+ *   NS:return:<id>                    a return: a hash of JSON-text fields
+ *                                     plus plain "_" fields for indexes
+ *   NS:return:<id>:history            its history events, oldest first
+ *   NS:returns:seq:<year>             the id sequence of a business year
+ *   NS:returns:order                  the global insertion order (List paging)
+ *   NS:returns:idx:<index>            sorted sets: all, status:<s>, region:<r>,
+ *                                     customer:<c> (by order); created (by ms)
+ *   NS:returns:quota:<customer>:<YYYY-MM>  the ids holding the customer's
+ *                                     return slots of a business month
+ * Every record script is lua/lib.lua followed by its own body.
+ *
+ * The policy lives in one hash:
  *   NS:returns:policy   text (the policy JSON), version, source, by, at_ms
  * A replica starts with its --policy file and publishes it when Redis has
  * none; from then on the copy in Redis rules: every replica checks its
@@ -12,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "log.h"
 #include "returns.h"
 
@@ -20,11 +34,39 @@
 typedef struct {
     kefu_service *svc;
     kefu_script put;
+    kefu_script scripts[RETURNS_SCRIPT_COUNT];
     returns_policy *policy;
     int64_t version;
     char *path;
     uv_timer_t sync;
 } returns_store;
+
+static const struct {
+    const char *name;
+    const char *body;
+} script_table[RETURNS_SCRIPT_COUNT] = {
+    [RETURNS_CREATE] = {"returns.create", kefu_lua_returns_create},
+    [RETURNS_GET] = {"returns.get", kefu_lua_returns_get},
+    [RETURNS_HISTORY] = {"returns.history", kefu_lua_returns_history},
+    [RETURNS_CONFIRM] = {"returns.confirm", kefu_lua_returns_confirm},
+    [RETURNS_SUBMIT] = {"returns.submit", kefu_lua_returns_submit},
+    [RETURNS_DECIDE] = {"returns.decide", kefu_lua_returns_decide},
+    [RETURNS_SHIP] = {"returns.ship", kefu_lua_returns_ship},
+    [RETURNS_RECEIVE] = {"returns.receive", kefu_lua_returns_receive},
+    [RETURNS_SETTLE] = {"returns.settle", kefu_lua_returns_settle},
+    [RETURNS_CANCEL] = {"returns.cancel", kefu_lua_returns_cancel},
+    [RETURNS_LIST] = {"returns.list", kefu_lua_returns_list},
+    [RETURNS_ROWS] = {"returns.rows", kefu_lua_returns_rows},
+};
+
+char *returns_store_source(returns_script script)
+{
+    size_t n = strlen(kefu_lua_returns_lib) + strlen(script_table[script].body) + 2;
+    char *src = malloc(n);
+    if (src)
+        snprintf(src, n, "%s\n%s", kefu_lua_returns_lib, script_table[script].body);
+    return src;
+}
 
 /* The whole file as a string; NULL with `err` filled. */
 static char *read_file(const char *path, size_t *len, kefu_error *err)
@@ -131,21 +173,16 @@ static void on_redis_ready(void *arg)
     char *text;
     size_t len;
     kefu_error err;
-    char now[24];
 
     text = read_file(st->path, &len, &err);
     if (!text) {
         sync_now(st);
         return;
     }
-    snprintf(now, sizeof(now), "%lld", (long long)kefu_clock_now(kefu_service_clock(st->svc)));
-    const char *argv[] = {
-        "EVALSHA", st->put.rs.sha, "0", kefu_service_config(st->svc)->ns, "", "", now, "startup",
-        text,      st->path,       "1"};
-    size_t lens[11];
-    for (int i = 0; i < 11; i++)
-        lens[i] = i == 8 ? len : strlen(argv[i]);
-    kefu_redis_command(kefu_service_redis(st->svc), on_published, st, 0, 11, argv, lens);
+    const char *args[3] = {text, st->path, "1"};
+    size_t lens[3] = {len, strlen(st->path), 1};
+    kefu_script_run(st->svc, &st->put, kefu_clock_now(kefu_service_clock(st->svc)), "startup", 3,
+                    args, lens, on_published, st);
     free(text);
 }
 
@@ -170,6 +207,16 @@ kefu_status returns_store_init(kefu_service *svc, kefu_error *err)
     }
     free(text);
     kefu_script_init(svc, &st->put, "returns.policy_put", kefu_lua_policy_put);
+    for (int i = 0; i < RETURNS_SCRIPT_COUNT; i++) {
+        char *src = returns_store_source((returns_script)i);
+        if (!src) {
+            kefu_log(KEFU_LOG_ERROR, "out of memory loading script", "script", script_table[i].name,
+                     NULL);
+            abort();
+        }
+        kefu_script_init(svc, &st->scripts[i], script_table[i].name, src);
+        free(src);
+    }
     uv_timer_init(kefu_service_loop(svc), &st->sync);
     st->sync.data = st;
     uv_timer_start(&st->sync, on_sync_timer, SYNC_MS, SYNC_MS);
@@ -195,9 +242,16 @@ void returns_store_fini(kefu_service *svc)
     if (!st)
         return;
     kefu_script_free(&st->put);
+    for (int i = 0; i < RETURNS_SCRIPT_COUNT; i++)
+        kefu_script_free(&st->scripts[i]);
     returns_policy_free(st->policy);
     free(st->path);
     free(st);
+}
+
+const char *returns_store_default_policy_path(void)
+{
+    return KEFU_DEFAULT_POLICY;
 }
 
 const returns_policy *returns_store_policy(kefu_service *svc, int64_t *version)
@@ -245,4 +299,39 @@ void returns_store_reload(kefu_call *call)
     kefu_call_own(call, text, free);
     const char *args[] = {text, st->path, "0"};
     kefu_call_eval(call, &st->put, 3, args, NULL, on_reloaded, text);
+}
+
+static void run(kefu_call *call, returns_script script, int nargs, const char **args,
+                kefu_call_eval_cb on_ok, void *arg, bool last_step)
+{
+    returns_store *st = kefu_call_app(call);
+    const char *argv[KEFU_SCRIPT_MAX_ARGS];
+    char now[32], scope[KEFU_AUTH_MAX_DEPARTMENTS * 65 + 2];
+
+    if (nargs + 2 > KEFU_SCRIPT_MAX_ARGS) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
+        return;
+    }
+    kefu_time_format_rfc3339(kefu_call_now(call), returns_policy_tz_minutes(st->policy), now);
+    kefu_principal_scope(kefu_call_principal(call), scope, sizeof(scope));
+    argv[0] = now;
+    argv[1] = scope;
+    for (int i = 0; i < nargs; i++)
+        argv[i + 2] = args[i];
+    if (last_step)
+        kefu_call_eval(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
+    else
+        kefu_call_eval_step(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
+}
+
+void returns_store_run(kefu_call *call, returns_script script, int nargs, const char **args,
+                       kefu_call_eval_cb on_ok, void *arg)
+{
+    run(call, script, nargs, args, on_ok, arg, true);
+}
+
+void returns_store_step(kefu_call *call, returns_script script, int nargs, const char **args,
+                        kefu_call_eval_cb on_ok, void *arg)
+{
+    run(call, script, nargs, args, on_ok, arg, false);
 }

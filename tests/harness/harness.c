@@ -200,13 +200,19 @@ void kh_redis_stop(kh_redis *r)
 bool kh_service_start(kh_service *s, const char *name, const char *redis_url,
                       const char *const *extra)
 {
+    return kh_service_start_at(s, name, redis_url, 0, extra);
+}
+
+bool kh_service_start_at(kh_service *s, const char *name, const char *redis_url, int port,
+                         const char *const *extra)
+{
     char bin[256], *argv[64];
     const char *wrapper = getenv("KEFU_TEST_WRAPPER");
     char *wcopy = wrapper ? strdup(wrapper) : NULL, *save = NULL;
     int n = 0;
 
     s->name = name;
-    s->port = kh_free_port();
+    s->port = port ? port : kh_free_port();
     snprintf(s->addr, sizeof(s->addr), "tcp://127.0.0.1:%d", s->port);
     snprintf(s->log, sizeof(s->log), "%s/%s-%d.log", KEFU_TEST_LOG_DIR, name, s->port);
     snprintf(bin, sizeof(bin), "%s/services/%s/kefu-%s", KEFU_BUILD_DIR, name, name);

@@ -61,6 +61,10 @@ char *kh_redis_cli(const kh_redis *r, const char *args);
  */
 bool kh_service_start(kh_service *s, const char *name, const char *redis_url,
                       const char *const *extra);
+/* The same on a given port (0: a free one), e.g. to start a peer that others
+ * were told about before it was up, or to restart one where it was. */
+bool kh_service_start_at(kh_service *s, const char *name, const char *redis_url, int port,
+                         const char *const *extra);
 /* SIGTERM and wait; returns the exit status (or 128+signal). */
 int kh_service_stop(kh_service *s);
 void kh_service_kill(kh_service *s); /* SIGKILL */
