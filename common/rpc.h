@@ -102,9 +102,9 @@ void kefu_script_free(kefu_script *s);
  * status, message, field}). UNAVAILABLE, and no callback, when Redis is not
  * connected.
  */
-kefu_status kefu_script_run(kefu_service *svc, const kefu_script *s, kefu_ms now,
-                            const char *actor, int nargs, const char **args, const size_t *lens,
-                            kefu_redis_cb cb, void *arg);
+kefu_status kefu_script_run(kefu_service *svc, const kefu_script *s, kefu_ms now, const char *actor,
+                            int nargs, const char **args, const size_t *lens, kefu_redis_cb cb,
+                            void *arg);
 
 /* ---- inside a handler ---- */
 
