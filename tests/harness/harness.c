@@ -351,8 +351,12 @@ const cJSON *kh_path(const cJSON *v, const char *path)
     char buf[256], *save = NULL;
 
     snprintf(buf, sizeof(buf), "%s", path);
-    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
-        v = kefu_json_get(v, t);
+    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save)) {
+        if (cJSON_IsArray(v) && t[0] >= '0' && t[0] <= '9')
+            v = cJSON_GetArrayItem(v, atoi(t));
+        else
+            v = kefu_json_get(v, t);
+    }
     return v;
 }
 

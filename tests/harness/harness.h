@@ -100,7 +100,8 @@ typedef struct {
 /* Writes a tokens file (sha256 digests of the tokens) for `n` entries. */
 bool kh_write_tokens(const char *path, const kh_token *tokens, size_t n);
 
-/* The member at dotted `path` inside `v` ("customer.name"), or NULL. */
+/* The member at dotted `path` inside `v` ("customer.name", "items.0.id": a
+ * number indexes an array), or NULL. */
 const cJSON *kh_path(const cJSON *v, const char *path);
 /* The string, or integer (-999999 when absent), at `path` inside `v`. */
 const char *kh_path_str(const cJSON *v, const char *path);
