@@ -20,6 +20,7 @@
 
 #include "complaints.h"
 #include "returns.h"
+#include "visits.h"
 
 typedef int (*ceiling_fn)(const char *params, const char *ns, redisContext *setup,
                           kefu_bench_ceiling *out);
@@ -238,6 +239,101 @@ static int ceiling_returns_submit(const char *params, const char *ns, redisConte
     return rc;
 }
 
+/*
+ * A visits store script by EVALSHA, like ceiling_complaints_script: the
+ * runtime's six leading arguments, the store's four (time text, scope "*",
+ * today, its day number), then the script's own.
+ */
+static int ceiling_visits_script(visits_script script, const char *label, int argc,
+                                 const char **argv, const char *ns, redisContext *setup,
+                                 kefu_bench_ceiling *out)
+{
+    kefu_ms now = (kefu_ms)time(NULL) * 1000;
+    kefu_date today = kefu_time_to_date(now, KEFU_DEFAULT_TZ_MINUTES);
+    char *body = visits_store_source(script);
+    char *src = body ? kefu_script_wrap(body) : NULL;
+    char nowms[24], nowtext[32], date[11], day[16];
+    redisReply *sha = NULL;
+    int rc = -1;
+
+    if (!src)
+        goto out;
+    sha = redisCommand(setup, "SCRIPT LOAD %s", src);
+    if (!sha || sha->type != REDIS_REPLY_STRING)
+        goto out;
+    snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
+    kefu_time_format_rfc3339(now, KEFU_DEFAULT_TZ_MINUTES, nowtext);
+    kefu_date_format(today, date);
+    visits_day_text(today, day);
+    const char *head[] = {"EVALSHA", sha->str, "0",     ns,  "",   "", nowms,
+                          "bench",   "visits", nowtext, "*", date, day};
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+        if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
+            goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (ceiling_arg(out, argv[i], strlen(argv[i])) != 0)
+            goto out;
+    }
+    out->label = label;
+    rc = 0;
+out:
+    if (sha)
+        freeReplyObject(sha);
+    free(src);
+    free(body);
+    return rc;
+}
+
+/* visits.Record {account_id, visited_on, method, contact, summary}: the
+ * record script's write for an account with nothing open (an unplanned
+ * contact; the service also runs the plan-state read first). */
+static int ceiling_visits_record(const char *params, const char *ns, redisContext *setup,
+                                 kefu_bench_ceiling *out)
+{
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    const char *account = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "account_id"));
+    const char *on = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "visited_on"));
+    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "method"));
+    char *contact = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(p, "contact"));
+    char *summary = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(p, "summary"));
+    char day[16];
+    kefu_date d;
+    int rc = -1;
+
+    if (account && on && method && contact && summary && kefu_date_parse(on, strlen(on), &d)) {
+        visits_day_text(d, day);
+        const char *args[] = {account, "0",     "0",     "",     "", "", on,        day,
+                              method,  contact, summary, "null", "", "", "Service", "0"};
+        rc = ceiling_visits_script(VISITS_RECORD, "redis EVALSHA visits.record", 16, args, ns,
+                                   setup, out);
+    }
+    cJSON_free(contact);
+    cJSON_free(summary);
+    cJSON_Delete(p);
+    return rc;
+}
+
+/* visits.Due {limit?}: the due script, today, no window, first page. */
+static int ceiling_visits_due(const char *params, const char *ns, redisContext *setup,
+                              kefu_bench_ceiling *out)
+{
+    cJSON *p = cJSON_Parse(params ? params : "{}");
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(p, "limit");
+    kefu_date today = kefu_time_to_date((kefu_ms)time(NULL) * 1000, KEFU_DEFAULT_TZ_MINUTES);
+    char date[11], day[16], cutoff[32], limit[16];
+
+    kefu_date_format(today, date);
+    visits_day_text(today, day);
+    snprintf(cutoff, sizeof(cutoff), "%.0f",
+             (double)kefu_date_to_days(kefu_date_add_days(today, 1)) * VISITS_DAY_SCALE);
+    snprintf(limit, sizeof(limit), "%d", cJSON_IsNumber(l) ? l->valueint : 50);
+    const char *args[] = {date, day, cutoff, "", "", "", limit};
+    int rc = ceiling_visits_script(VISITS_DUE, "redis EVALSHA visits.due", 7, args, ns, setup, out);
+    cJSON_Delete(p);
+    return rc;
+}
+
 static const struct {
     const char *method;
     ceiling_fn prepare;
@@ -249,6 +345,8 @@ static const struct {
     {"returns.Create", ceiling_returns_create},
     {"returns.Submit", ceiling_returns_submit},
     {"returns.CheckWarranty", ceiling_health}, /* pure C: one round trip at most */
+    {"visits.Record", ceiling_visits_record},
+    {"visits.Due", ceiling_visits_due},
     {NULL, NULL},
 };
 

@@ -233,16 +233,26 @@ static void test_unsatisfied_followup_reopens(void)
     CHECK(cJSON_IsFalse(kh_path(kh_result(c), "confirmation.satisfied")));
     cJSON_Delete(c);
 
-    /* Resolved again: ScheduleFollowUp is idempotent per complaint, so the
-     * second resolution finds the (done) follow-up rather than a new one. */
+    /* Resolved again: a second round, a second follow-up, which closes it. */
     r = call(&complaints, "complaints.Resolve",
              "{\"id\":\"%s\",\"root_cause\":\"返工不彻底\",\"correction\":\"全部更换\","
              "\"resolved_by\":{\"name\":\"张伟\",\"department\":\"Production\"}}",
              cid);
     CHECK(kh_ok(r));
     cJSON_Delete(r);
-    kh_sleep_ms(500);
-    CHECK(!followup_of(acc, cid, pid2, due, 0));
+    CHECK(followup_of(acc, cid, pid2, due, 10000));
+    CHECK(strcmp(pid, pid2) != 0);
+    CHECK(record_followup(acc, pid2, 5));
+    c = wait_for(&complaints, "complaints.Get", cid, "status", "closed", 10000);
+    CHECK_STR(kh_str(c, "status"), "closed");
+    cJSON_Delete(c);
+    /* A repeated call for a round answers the same planned visit. */
+    r = call(&visits, "visits.ScheduleFollowUp",
+             "{\"customer_id\":\"K-FLOW-2\",\"complaint_id\":\"%s\",\"due_on\":\"%s\","
+             "\"round\":1}",
+             cid, due);
+    CHECK_STR(kh_str(r, "id"), pid2);
+    cJSON_Delete(r);
 }
 
 static void test_return_links_its_complaint(void)

@@ -13,6 +13,8 @@ local customer = cjson.decode(redis.call('HGET', ckey(id), 'customer'))
 local followup = '{"customer_id":' .. jstr(r.customer) .. ',"complaint_id":' .. jstr(id) ..
   ',"due_on":' .. jstr(followup_on) .. ',"customer_name":' .. jstr(customer.name)
 if r.intake ~= '' then followup = followup .. ',"department":' .. jstr(r.intake) end
+-- One follow-up per resolution: a reopened complaint resolved again gets another.
+followup = followup .. ',"round":' .. (r.reopened or 0)
 local entry = outbox('visits', 'visits.ScheduleFollowUp', followup .. '}')
 history(id, 'resolve', 'assigned', 'resolved', '{"resolution":' .. resolution ..
   ',"followup":{"due_on":' .. jstr(followup_on) .. ',"outbox":' .. jstr(entry) .. '}}')

@@ -1,0 +1,102 @@
+-- visits.WeeklyReport (周报): the raw material of one ISO week, which C tallies.
+-- Staff see their departments only (accounts without a department are
+-- nobody's but the all-seeing roles').
+-- ARGV: 5 Monday's day number, 6 Sunday's, 7 overdue cutoff day (planned
+-- visits due before it and still open are overdue), 8 max rows.
+-- Answers {rows, rows_truncated, planned_open, planned_done, quality_info, overdue_accounts, overdue_count,
+-- overdue_truncated}.
+local mon, sun, as_of, max_rows = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]),
+  tonumber(ARGV[8])
+local lo, hi = num(mon * SCALE), '(' .. num((sun + 1) * SCALE)
+local MAX_OVERDUE_SCAN, OVERDUE_SHOWN = 5000, 100
+
+-- The indexes to read: the global one, or one per department in scope.
+local function indexes(...)
+  if SCOPE == '*' then return {key(...)} end
+  local list = {}
+  for d in string.gmatch(SCOPE, '[^\n]+') do
+    local parts = {...}
+    parts[#parts + 1] = 'dept'
+    parts[#parts + 1] = d
+    list[#list + 1] = key(unpack(parts))
+  end
+  return list
+end
+
+local planned_open, planned_done = 0, 0
+for _, k in ipairs(indexes('due')) do planned_open = planned_open + redis.call('ZCOUNT', k, lo, hi) end
+for _, k in ipairs(indexes('done_due')) do
+  planned_done = planned_done + redis.call('ZCOUNT', k, lo, hi)
+end
+
+local rows, truncated = {}, false
+for _, k in ipairs(indexes('idx', 'day')) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k, lo, hi, 'LIMIT', 0, max_rows)) do
+    if #rows >= max_rows then
+      truncated = true
+      break
+    end
+    local v = redis.call('HMGET', vkey(id), 'method', '_kind', 'satisfaction', '_issues')
+    local counts = {complaint = 0, quality_info = 0}
+    local linked = 0
+    for i = 1, tonumber(v[4] or '0') do
+      local issue = cjson.decode(redis.call('HGET', vkey(id), 'issue:' .. i))
+      counts[issue.kind] = (counts[issue.kind] or 0) + 1
+      if type(issue.complaint_id) == 'string' then linked = linked + 1 end
+    end
+    rows[#rows + 1] = '{"id":' .. jstr(id) .. ',"method":' .. v[1] .. ',"planned_kind":' ..
+      jstr(v[2]) .. ',"satisfaction":' .. (v[3] or 'null') .. ',"issues":{"complaint":' ..
+      counts.complaint .. ',"quality_info":' .. counts.quality_info .. '},"complaints":' ..
+      linked .. '}'
+  end
+end
+
+-- Quality information reported that week (each record once).
+local qi, seen = 0, {}
+local qi_indexes = {key('qi', 'idx', 'all')}
+if SCOPE ~= '*' then
+  qi_indexes = {}
+  for d in string.gmatch(SCOPE, '[^\n]+') do qi_indexes[#qi_indexes + 1] = key('qi', 'idx', 'dept', d) end
+end
+for _, k in ipairs(qi_indexes) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k, lo, hi)) do
+    if not seen[id] then
+      seen[id] = true
+      qi = qi + 1
+    end
+  end
+end
+
+-- Accounts with a planned visit overdue at the cutoff and still open, the
+-- most overdue first.
+local accounts, shown, count, scanned = {}, {}, 0, 0
+local overdue_truncated = false
+for _, k in ipairs(indexes('due')) do
+  local page = redis.call('ZRANGEBYSCORE', k, '-inf', '(' .. num(as_of * SCALE), 'WITHSCORES',
+    'LIMIT', 0, MAX_OVERDUE_SCAN)
+  if #page >= 2 * MAX_OVERDUE_SCAN then overdue_truncated = true end
+  for i = 1, #page, 2 do
+    local member, score = page[i], page[i + 1]
+    local acc = member
+    if string.sub(member, 1, 1) ~= 'A' then acc = redis.call('HGET', pkey(member), 'account') end
+    scanned = scanned + 1
+    if acc and not accounts[acc] then
+      local a = load_account(acc)
+      if a and in_scope(a.dept) then
+        accounts[acc] = true
+        count = count + 1
+        if #shown < OVERDUE_SHOWN then
+          shown[#shown + 1] = '{"account_id":' .. jstr(acc) .. ',"customer":' .. a.customer ..
+            ',"department":' .. jstr(a.dept) .. ',"owner":' .. jstr(a.owner) ..
+            ',"oldest_due_day":' .. day_of(score) .. ',"days_overdue":' ..
+            (as_of - day_of(score)) .. '}'
+        end
+      end
+    end
+  end
+end
+return ok('{"rows":[' .. table.concat(rows, ',') .. '],"rows_truncated":' ..
+  (truncated and 'true' or 'false') .. ',"planned_open":' .. planned_open .. ',"planned_done":' ..
+  planned_done .. ',"quality_info":' .. qi ..
+  ',"overdue_accounts":[' .. table.concat(shown, ',') .. '],"overdue_count":' .. count ..
+  ',"overdue_truncated":' .. (overdue_truncated and 'true' or 'false') .. '}')
