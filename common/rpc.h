@@ -175,6 +175,22 @@ void kefu_call_eval(kefu_call *call, const kefu_script *s, int nargs, const char
  * (and replays the first result to a concurrent duplicate that got there).
  */
 void kefu_call_idempotency_check(kefu_call *call, kefu_handler next);
+
+/*
+ * The leading arguments every kefu service gives its store scripts: the
+ * call's time as RFC 3339 text in zone `tz`, and the caller's scope ("*", or
+ * its departments joined by "\n", for the scripts' visibility checks).
+ */
+typedef struct {
+    char now[32];
+    char scope[KEFU_AUTH_MAX_DEPARTMENTS * 65 + 2];
+} kefu_call_scope;
+void kefu_call_scope_init(kefu_call *call, int tz, kefu_call_scope *out);
+/* kefu_call_eval (`last_step`) or kefu_call_eval_step with the `nhead`
+ * strings of `head` before the `nargs` of `args`. */
+void kefu_call_eval_args(kefu_call *call, const kefu_script *s, bool last_step, int nhead,
+                         const char *const *head, int nargs, const char **args,
+                         kefu_call_eval_cb on_ok, void *arg);
 void kefu_call_eval_step(kefu_call *call, const kefu_script *s, int nargs, const char **args,
                          const size_t *arglens, kefu_call_eval_cb on_ok, void *arg);
 

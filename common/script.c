@@ -15,6 +15,7 @@
 #include "outbox.h"
 #include "runtime.h"
 #include "sha.h"
+#include "timeutil.h"
 
 static const char prelude[] =
     "local NS, IDEM, FP, NOW_MS, ACTOR, SVC = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), "
@@ -289,4 +290,27 @@ kefu_status kefu_script_run(kefu_service *svc, const kefu_script *s, kefu_ms now
     for (int i = 0; i < nargs; i++)
         argv[n] = args[i], argvlen[n++] = lens ? lens[i] : strlen(args[i]);
     return kefu_redis_command(svc->redis, cb, arg, 0, n, argv, argvlen);
+}
+
+void kefu_call_scope_init(kefu_call *call, int tz, kefu_call_scope *out)
+{
+    kefu_time_format_rfc3339(call->now, tz, out->now);
+    kefu_principal_scope(call->principal, out->scope, sizeof(out->scope));
+}
+
+void kefu_call_eval_args(kefu_call *call, const kefu_script *s, bool last_step, int nhead,
+                         const char *const *head, int nargs, const char **args,
+                         kefu_call_eval_cb on_ok, void *arg)
+{
+    const char *argv[KEFU_SCRIPT_MAX_ARGS];
+
+    if (nhead + nargs > KEFU_SCRIPT_MAX_ARGS) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
+        return;
+    }
+    for (int i = 0; i < nhead; i++)
+        argv[i] = head[i];
+    for (int i = 0; i < nargs; i++)
+        argv[nhead + i] = args[i];
+    eval(call, s, nhead + nargs, argv, NULL, on_ok, arg, last_step);
 }

@@ -11,7 +11,7 @@
  *                                      (by order); received, due, closed_at (by ms)
  *   NS:complaints:report:<month>       frozen monthly reports
  *   NS:complaints:archive:pending[:ids] the archive batch in progress
- * Every script is lua/lib.lua followed by its own body.
+ * Every script is common/lua/records.lua, lua/lib.lua, then its own body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +19,13 @@
 
 #include "auth.h"
 #include "complaints.h"
+#include "store.h"
 
 typedef struct {
     kefu_script scripts[COMPLAINTS_SCRIPT_COUNT];
 } complaints_store;
 
-static const struct {
-    const char *name;
-    const char *body;
-} script_table[COMPLAINTS_SCRIPT_COUNT] = {
+static const kefu_store_entry script_table[COMPLAINTS_SCRIPT_COUNT] = {
     [COMPLAINTS_CREATE] = {"complaints.create", kefu_lua_create},
     [COMPLAINTS_GET] = {"complaints.get", kefu_lua_get},
     [COMPLAINTS_HISTORY] = {"complaints.history", kefu_lua_history},
@@ -48,11 +46,7 @@ static const struct {
 
 char *complaints_store_source(complaints_script script)
 {
-    size_t n = strlen(kefu_lua_lib) + strlen(script_table[script].body) + 2;
-    char *src = malloc(n);
-    if (src)
-        snprintf(src, n, "%s\n%s", kefu_lua_lib, script_table[script].body);
-    return src;
+    return kefu_store_source(kefu_lua_lib, script_table[script].body);
 }
 
 kefu_status complaints_store_init(kefu_service *svc, kefu_error *err)
@@ -65,14 +59,10 @@ kefu_status complaints_store_init(kefu_service *svc, kefu_error *err)
     st = calloc(1, sizeof(*st));
     if (!st)
         return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "out of memory");
-    for (int i = 0; i < COMPLAINTS_SCRIPT_COUNT; i++) {
-        char *src = complaints_store_source((complaints_script)i);
-        if (!src) {
-            free(st);
-            return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "out of memory");
-        }
-        kefu_script_init(svc, &st->scripts[i], script_table[i].name, src);
-        free(src);
+    if (kefu_store_load(svc, kefu_lua_lib, script_table, COMPLAINTS_SCRIPT_COUNT, st->scripts,
+                        err) != KEFU_STATUS_OK) {
+        free(st);
+        return err->status;
     }
     kefu_service_set_app(svc, st);
     return KEFU_STATUS_OK;
@@ -83,8 +73,7 @@ void complaints_store_fini(kefu_service *svc)
     complaints_store *st = kefu_service_app(svc);
     if (!st)
         return;
-    for (int i = 0; i < COMPLAINTS_SCRIPT_COUNT; i++)
-        kefu_script_free(&st->scripts[i]);
+    kefu_store_free(st->scripts, COMPLAINTS_SCRIPT_COUNT);
     free(st);
 }
 
@@ -92,23 +81,11 @@ static void run(kefu_call *call, complaints_script script, int nargs, const char
                 kefu_call_eval_cb on_ok, void *arg, bool last_step)
 {
     complaints_store *st = kefu_call_app(call);
-    const char *argv[KEFU_SCRIPT_MAX_ARGS];
-    char now[32], scope[KEFU_AUTH_MAX_DEPARTMENTS * 65 + 2];
+    kefu_call_scope sc;
 
-    if (nargs + 2 > KEFU_SCRIPT_MAX_ARGS) {
-        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
-        return;
-    }
-    kefu_time_format_rfc3339(kefu_call_now(call), kefu_call_tz(call), now);
-    kefu_principal_scope(kefu_call_principal(call), scope, sizeof(scope));
-    argv[0] = now;
-    argv[1] = scope;
-    for (int i = 0; i < nargs; i++)
-        argv[i + 2] = args[i];
-    if (last_step)
-        kefu_call_eval(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
-    else
-        kefu_call_eval_step(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
+    kefu_call_scope_init(call, kefu_call_tz(call), &sc);
+    const char *head[] = {sc.now, sc.scope};
+    kefu_call_eval_args(call, &st->scripts[script], last_step, 2, head, nargs, args, on_ok, arg);
 }
 
 void complaints_store_run(kefu_call *call, complaints_script script, int nargs, const char **args,

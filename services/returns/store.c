@@ -28,6 +28,7 @@
 #include "auth.h"
 #include "log.h"
 #include "returns.h"
+#include "store.h"
 
 #define SYNC_MS 2000
 
@@ -41,10 +42,7 @@ typedef struct {
     uv_timer_t sync;
 } returns_store;
 
-static const struct {
-    const char *name;
-    const char *body;
-} script_table[RETURNS_SCRIPT_COUNT] = {
+static const kefu_store_entry script_table[RETURNS_SCRIPT_COUNT] = {
     [RETURNS_CREATE] = {"returns.create", kefu_lua_returns_create},
     [RETURNS_GET] = {"returns.get", kefu_lua_returns_get},
     [RETURNS_HISTORY] = {"returns.history", kefu_lua_returns_history},
@@ -61,11 +59,7 @@ static const struct {
 
 char *returns_store_source(returns_script script)
 {
-    size_t n = strlen(kefu_lua_returns_lib) + strlen(script_table[script].body) + 2;
-    char *src = malloc(n);
-    if (src)
-        snprintf(src, n, "%s\n%s", kefu_lua_returns_lib, script_table[script].body);
-    return src;
+    return kefu_store_source(kefu_lua_returns_lib, script_table[script].body);
 }
 
 /* The whole file as a string; NULL with `err` filled. */
@@ -207,15 +201,10 @@ kefu_status returns_store_init(kefu_service *svc, kefu_error *err)
     }
     free(text);
     kefu_script_init(svc, &st->put, "returns.policy_put", kefu_lua_policy_put);
-    for (int i = 0; i < RETURNS_SCRIPT_COUNT; i++) {
-        char *src = returns_store_source((returns_script)i);
-        if (!src) {
-            kefu_log(KEFU_LOG_ERROR, "out of memory loading script", "script", script_table[i].name,
-                     NULL);
-            abort();
-        }
-        kefu_script_init(svc, &st->scripts[i], script_table[i].name, src);
-        free(src);
+    if (kefu_store_load(svc, kefu_lua_returns_lib, script_table, RETURNS_SCRIPT_COUNT, st->scripts,
+                        err) != KEFU_STATUS_OK) {
+        kefu_log(KEFU_LOG_ERROR, "out of memory loading scripts", NULL);
+        abort();
     }
     uv_timer_init(kefu_service_loop(svc), &st->sync);
     st->sync.data = st;
@@ -242,8 +231,7 @@ void returns_store_fini(kefu_service *svc)
     if (!st)
         return;
     kefu_script_free(&st->put);
-    for (int i = 0; i < RETURNS_SCRIPT_COUNT; i++)
-        kefu_script_free(&st->scripts[i]);
+    kefu_store_free(st->scripts, RETURNS_SCRIPT_COUNT);
     returns_policy_free(st->policy);
     free(st->path);
     free(st);
@@ -305,23 +293,11 @@ static void run(kefu_call *call, returns_script script, int nargs, const char **
                 kefu_call_eval_cb on_ok, void *arg, bool last_step)
 {
     returns_store *st = kefu_call_app(call);
-    const char *argv[KEFU_SCRIPT_MAX_ARGS];
-    char now[32], scope[KEFU_AUTH_MAX_DEPARTMENTS * 65 + 2];
+    kefu_call_scope sc;
 
-    if (nargs + 2 > KEFU_SCRIPT_MAX_ARGS) {
-        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
-        return;
-    }
-    kefu_time_format_rfc3339(kefu_call_now(call), returns_policy_tz_minutes(st->policy), now);
-    kefu_principal_scope(kefu_call_principal(call), scope, sizeof(scope));
-    argv[0] = now;
-    argv[1] = scope;
-    for (int i = 0; i < nargs; i++)
-        argv[i + 2] = args[i];
-    if (last_step)
-        kefu_call_eval(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
-    else
-        kefu_call_eval_step(call, &st->scripts[script], nargs + 2, argv, NULL, on_ok, arg);
+    kefu_call_scope_init(call, returns_policy_tz_minutes(st->policy), &sc);
+    const char *head[] = {sc.now, sc.scope};
+    kefu_call_eval_args(call, &st->scripts[script], last_step, 2, head, nargs, args, on_ok, arg);
 }
 
 void returns_store_run(kefu_call *call, returns_script script, int nargs, const char **args,

@@ -34,6 +34,7 @@
 
 #include "auth.h"
 #include "outbox.h"
+#include "store.h"
 #include "visits.h"
 
 typedef struct {
@@ -41,10 +42,7 @@ typedef struct {
     kefu_script hook_complaint;
 } visits_store;
 
-static const struct {
-    const char *name;
-    const char *body;
-} script_table[VISITS_SCRIPT_COUNT] = {
+static const kefu_store_entry script_table[VISITS_SCRIPT_COUNT] = {
     [VISITS_ENROLL] = {"visits.enroll", kefu_lua_visits_enroll},
     [VISITS_DEACTIVATE] = {"visits.deactivate", kefu_lua_visits_deactivate},
     [VISITS_PLAN_STATE] = {"visits.plan_state", kefu_lua_visits_plan_state},
@@ -64,11 +62,7 @@ static const struct {
 
 char *visits_store_source(visits_script script)
 {
-    size_t n = strlen(kefu_lua_visits_lib) + strlen(script_table[script].body) + 2;
-    char *src = malloc(n);
-    if (src)
-        snprintf(src, n, "%s\n%s", kefu_lua_visits_lib, script_table[script].body);
-    return src;
+    return kefu_store_source(kefu_lua_visits_lib, script_table[script].body);
 }
 
 kefu_status visits_store_init(kefu_service *svc, kefu_error *err)
@@ -77,16 +71,10 @@ kefu_status visits_store_init(kefu_service *svc, kefu_error *err)
 
     if (!st)
         return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "out of memory");
-    for (int i = 0; i < VISITS_SCRIPT_COUNT; i++) {
-        char *src = visits_store_source((visits_script)i);
-        if (!src) {
-            for (int j = 0; j < i; j++)
-                kefu_script_free(&st->scripts[j]);
-            free(st);
-            return kefu_error_set(err, KEFU_STATUS_INTERNAL, NULL, "out of memory");
-        }
-        kefu_script_init(svc, &st->scripts[i], script_table[i].name, src);
-        free(src);
+    if (kefu_store_load(svc, kefu_lua_visits_lib, script_table, VISITS_SCRIPT_COUNT, st->scripts,
+                        err) != KEFU_STATUS_OK) {
+        free(st);
+        return err->status;
     }
     kefu_script_init(svc, &st->hook_complaint, "visits.hook_complaint",
                      kefu_lua_visits_hook_complaint);
@@ -100,8 +88,7 @@ void visits_store_fini(kefu_service *svc)
     visits_store *st = kefu_service_app(svc);
     if (!st)
         return;
-    for (int i = 0; i < VISITS_SCRIPT_COUNT; i++)
-        kefu_script_free(&st->scripts[i]);
+    kefu_store_free(st->scripts, VISITS_SCRIPT_COUNT);
     kefu_script_free(&st->hook_complaint);
     free(st);
 }
@@ -110,28 +97,15 @@ static void run(kefu_call *call, visits_script script, int nargs, const char **a
                 kefu_call_eval_cb on_ok, void *arg, bool last_step)
 {
     visits_store *st = kefu_call_app(call);
-    const char *argv[KEFU_SCRIPT_MAX_ARGS];
-    char now[32], scope[KEFU_AUTH_MAX_DEPARTMENTS * 65 + 2], today[11], day[16];
     kefu_date d = kefu_time_to_date(kefu_call_now(call), kefu_call_tz(call));
+    char today[11], day[16];
+    kefu_call_scope sc;
 
-    if (nargs + 4 > KEFU_SCRIPT_MAX_ARGS) {
-        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "too many script arguments");
-        return;
-    }
-    kefu_time_format_rfc3339(kefu_call_now(call), kefu_call_tz(call), now);
-    kefu_principal_scope(kefu_call_principal(call), scope, sizeof(scope));
+    kefu_call_scope_init(call, kefu_call_tz(call), &sc);
     kefu_date_format(d, today);
     visits_day_text(d, day);
-    argv[0] = now;
-    argv[1] = scope;
-    argv[2] = today;
-    argv[3] = day;
-    for (int i = 0; i < nargs; i++)
-        argv[i + 4] = args[i];
-    if (last_step)
-        kefu_call_eval(call, &st->scripts[script], nargs + 4, argv, NULL, on_ok, arg);
-    else
-        kefu_call_eval_step(call, &st->scripts[script], nargs + 4, argv, NULL, on_ok, arg);
+    const char *head[] = {sc.now, sc.scope, today, day};
+    kefu_call_eval_args(call, &st->scripts[script], last_step, 4, head, nargs, args, on_ok, arg);
 }
 
 void visits_store_run(kefu_call *call, visits_script script, int nargs, const char **args,

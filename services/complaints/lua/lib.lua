@@ -1,9 +1,8 @@
 -- lib.lua: shared by every complaints script; store.c puts it in front of
--- each one. A record is a hash NS:complaint:<id> whose public fields hold
--- JSON text (rendered in FIELDS order) and whose "_" fields are plain values
--- for filters and indexes. Body ARGV[1] is the business-zone time of NOW_MS
--- as text and ARGV[2] the caller's scope: "*" or "\n"-separated departments.
-local NOW_TEXT, SCOPE = ARGV[1], ARGV[2]
+-- each one, after common/lua/records.lua (NOW_TEXT, SCOPE, jstr, in_scope).
+-- A record is a hash NS:complaint:<id> whose public fields hold JSON text
+-- (rendered in FIELDS order) and whose "_" fields are plain values for
+-- filters and indexes.
 local FIELDS = {'id', 'status', 'customer', 'product', 'channel', 'category', 'severity', 'title',
   'description', 'remedy_sought', 'received_by', 'received_at', 'department', 'owner', 'due_at',
   'escalated', 'resolution', 'confirmation', 'reopened', 'return_ids', 'hold', 'withdrawal',
@@ -12,10 +11,6 @@ local DAY_MS = 86400000
 
 local function ckey(id) return NS .. ':complaint:' .. id end
 local function ikey(name) return NS .. ':complaints:idx:' .. name end
-local function jstr(s)
-  if s == nil or s == false or s == '' then return 'null' end
-  return cjson.encode(s)
-end
 
 -- The record as JSON text, with "overdue" computed now; nil when absent.
 local function render(id)
@@ -45,13 +40,7 @@ local function load(id)
     received_ms = tonumber(v[12])}
 end
 
-local function visible(r)
-  if SCOPE == '*' then return true end
-  for d in string.gmatch(SCOPE, '[^\n]+') do
-    if d == r.dept or d == r.intake then return true end
-  end
-  return false
-end
+local function visible(r) return in_scope(r.dept) or in_scope(r.intake) end
 
 -- The complaint a change applies to, after the checks every change makes:
 -- it exists and the caller may see it (else NOT_FOUND, never revealing it),

@@ -28,7 +28,7 @@ local function matches(r)
   return true
 end
 
-local items, next_cursor, examined = {}, nil, 0
+local items, next_cursor = {}, nil
 local function take(r)
   items[#items + 1] = render(r.id)
   return #items >= limit
@@ -64,30 +64,11 @@ else
     end
   end
   local upper = cursor and ('(' .. cursor) or '+inf'
-  local done = false
-  while not done do
-    local batch = redis.call('ZREVRANGEBYSCORE', index, upper, '-inf', 'WITHSCORES', 'LIMIT', 0, 200)
-    if #batch == 0 then break end
-    for i = 1, #batch, 2 do
-      local order = tonumber(batch[i + 1])
-      local r = load(batch[i])
-      examined = examined + 1
-      if r and matches(r) and take(r) then
-        -- Full: is there anything older left to look at?
-        local rest = redis.call('ZREVRANGEBYSCORE', index, '(' .. order, '-inf', 'LIMIT', 0, 1)
-        if #rest > 0 then next_cursor = order end
-        done = true
-        break
-      end
-      upper = '(' .. order
-      if examined >= MAX_EXAMINED then
-        -- A selective filter over a long history: hand back a partial page.
-        next_cursor = order
-        done = true
-        break
-      end
-    end
-  end
+  local page, after = page_desc(index, upper, '-inf', limit, MAX_EXAMINED, function(id)
+    local r = load(id)
+    return r and matches(r) and render(id) or nil
+  end)
+  items, next_cursor = page, after and tonumber(after)
 end
 return ok('{"items":[' .. table.concat(items, ',') .. '],"next_cursor":' ..
   (next_cursor and ('"o' .. string.format('%d', next_cursor) .. '"') or 'null') .. '}')

@@ -1,11 +1,10 @@
--- lib.lua: shared by every returns store script (store.c puts it in front of
--- each body, except policy_put). A return is a hash NS:return:<id> whose
--- public fields hold JSON text (rendered in FIELDS order, so [] stays [] and
--- money stays the integer text C wrote) and whose "_" fields are plain values
--- for filters and indexes. Lua never does arithmetic on money.
--- Body ARGV[1] is the business-zone time of NOW_MS as text, ARGV[2] the
--- caller's scope: "*" or "\n"-separated departments (matched to `region`).
-local NOW_TEXT, SCOPE = ARGV[1], ARGV[2]
+-- returns_lib.lua: shared by every returns store script (store.c puts it in
+-- front of each body, except policy_put, after common/lua/records.lua:
+-- NOW_TEXT, SCOPE, jstr, in_scope, render_hash, page_desc). A return is a
+-- hash NS:return:<id> whose public fields hold JSON text (rendered in FIELDS
+-- order, so [] stays [] and money stays the integer text C wrote) and whose
+-- "_" fields are plain values for filters and indexes. Lua never does
+-- arithmetic on money. The scope is matched to `region`.
 local FIELDS = {'id', 'status', 'customer', 'region', 'regional_manager', 'reason',
   'freight_station', 'station_reason', 'customer_bears_freight', 'items', 'boxes', 'signatures',
   'approval', 'rejection', 'shipment', 'receipt', 'settlement', 'cancellation', 'quota_month',
@@ -13,19 +12,9 @@ local FIELDS = {'id', 'status', 'customer', 'region', 'regional_manager', 'reaso
 
 local function rkey(id) return NS .. ':return:' .. id end
 local function ikey(name) return NS .. ':returns:idx:' .. name end
-local function jstr(s)
-  if s == nil or s == false or s == '' then return 'null' end
-  return cjson.encode(s)
-end
 
 -- The record as JSON text; nil when absent.
-local function render(id)
-  local v = redis.call('HMGET', rkey(id), unpack(FIELDS))
-  if not v[1] then return nil end
-  local parts = {}
-  for i, f in ipairs(FIELDS) do parts[#parts + 1] = '"' .. f .. '":' .. (v[i] or 'null') end
-  return '{' .. table.concat(parts, ',') .. '}'
-end
+local function render(id) return render_hash(rkey(id), FIELDS) end
 
 -- What transitions and filters look at.
 local function load(id)
@@ -37,13 +26,7 @@ local function load(id)
     boxes = tonumber(v[7] or '0'), quota_key = v[8] or ''}
 end
 
-local function visible(r)
-  if SCOPE == '*' then return true end
-  for d in string.gmatch(SCOPE, '[^\n]+') do
-    if d == r.region then return true end
-  end
-  return false
-end
+local function visible(r) return in_scope(r.region) end
 
 -- The return a change applies to, after the checks every change makes: it
 -- exists and the caller may see it (else NOT_FOUND, never revealing it),

@@ -1,11 +1,12 @@
 -- visits_lib.lua: shared by every visits script; store.c puts it in front of
--- each one. Records are hashes whose public fields hold JSON text (rendered
+-- each one, after common/lua/records.lua (NOW_TEXT, SCOPE, jstr, in_scope,
+-- render_hash, page_desc). Records are hashes whose public fields hold JSON text (rendered
 -- by concatenation in a fixed order, so nothing is re-encoded and [] stays [])
 -- and whose "_" fields hold plain values for indexes and checks.
 -- Body ARGV: 1 the business-zone time of NOW_MS as text, 2 the caller's scope
 -- ("*" or "\n"-separated departments), 3 today's business date, 4 its day
 -- number (days since 1970-01-01); the script's own arguments follow.
-local NOW_TEXT, SCOPE, TODAY, TODAY_DAY = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local TODAY, TODAY_DAY = ARGV[3], tonumber(ARGV[4])
 local SCALE = 4294967296 -- planned-visit scores: day * SCALE + order
 local ACCOUNT_FIELDS = {'id', 'customer', 'project', 'delivered_on', 'department', 'owner',
   'active', 'routine_plan', 'created_at', 'deactivated_at', 'updated_at', 'version'}
@@ -24,22 +25,9 @@ local function vkey(id) return NS .. ':visit:' .. id end
 local function pkey(id) return key('plan', id) end
 local function qkey(id) return key('qi', id) end
 local function skey(id) return key('symposium', id) end
-local function jstr(s)
-  if s == nil or s == false or s == '' then return 'null' end
-  return cjson.encode(s)
-end
 local function num(n) return string.format('%.0f', n) end
 local function next_order() return redis.call('INCR', key('order')) end
 local function day_of(score) return math.floor(tonumber(score) / SCALE) end
-
-local function in_scope(dept)
-  if SCOPE == '*' then return true end
-  if not dept or dept == '' then return false end
-  for d in string.gmatch(SCOPE, '[^\n]+') do
-    if d == dept then return true end
-  end
-  return false
-end
 
 -- "a\nb" lists (departments of quality information) against the scope.
 local function any_in_scope(list)
@@ -48,19 +36,6 @@ local function any_in_scope(list)
     if in_scope(d) then return true end
   end
   return false
-end
-
--- A record hash rendered in `fields` order; `extra(f)` may supply a field's
--- text (computed fields). nil when the hash does not exist.
-local function render_hash(k, fields, extra)
-  local v = redis.call('HMGET', k, unpack(fields))
-  if not v[1] then return nil end
-  local parts = {}
-  for i, f in ipairs(fields) do
-    local text = extra and extra(f) or v[i] or 'null'
-    parts[#parts + 1] = '"' .. f .. '":' .. text
-  end
-  return '{' .. table.concat(parts, ',') .. '}'
 end
 
 -- ---- accounts and planned visits ----
