@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <nng/nng.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -351,11 +352,28 @@ kefu_config_result kefu_config_load(kefu_config *cfg, const char *service,
         }
     }
     for (int i = 0; i < cfg->peers.count; i++) {
-        if (!strchr(cfg->peers.items[i], '=')) {
+        const char *eq = strchr(cfg->peers.items[i], '=');
+        nng_url *url = NULL;
+        if (!eq || eq == cfg->peers.items[i]) {
             fprintf(stderr, "kefu-%s: --peer: expected SERVICE=ADDR, got \"%s\"\n", service,
                     cfg->peers.items[i]);
             goto fail;
         }
+        /* A mistyped address would only show when the first entry for that
+         * peer is delivered: refuse it now. */
+        if (nng_url_parse(&url, eq + 1) != 0 || !url->u_scheme ||
+            (strcmp(url->u_scheme, "tcp") != 0 && strcmp(url->u_scheme, "ipc") != 0 &&
+             strcmp(url->u_scheme, "tls+tcp") != 0 && strcmp(url->u_scheme, "tcp4") != 0 &&
+             strcmp(url->u_scheme, "tcp6") != 0 && strcmp(url->u_scheme, "inproc") != 0)) {
+            fprintf(stderr,
+                    "kefu-%s: --peer: \"%s\" is not an address (tcp://host:port, "
+                    "ipc:///path, tls+tcp://host:port)\n",
+                    service, eq + 1);
+            if (url)
+                nng_url_free(url);
+            goto fail;
+        }
+        nng_url_free(url);
     }
     return KEFU_CONFIG_RUN;
 fail:

@@ -540,3 +540,15 @@ out_delete_copy:
     cJSON_Delete(copy);
     return text;
 }
+
+void kefu_json_id_text(const cJSON *v, char out[KEFU_ID_TEXT_SIZE])
+{
+    int64_t n;
+
+    if (cJSON_IsString(v))
+        snprintf(out, KEFU_ID_TEXT_SIZE, "%s", v->valuestring);
+    else if (kefu_json_int(v, &n))
+        snprintf(out, KEFU_ID_TEXT_SIZE, "%lld", (long long)n);
+    else
+        out[0] = '\0';
+}

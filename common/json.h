@@ -41,6 +41,12 @@ bool kefu_json_is_int(const cJSON *v);
 /* Writes the integer value of `v` to `out` if kefu_json_is_int(v). */
 bool kefu_json_int(const cJSON *v, int64_t *out);
 
+/* Room for an id of up to 64 characters (KEFU_F_ID's limit) as text. */
+#define KEFU_ID_TEXT_SIZE (64 * 4 + 1)
+/* An id that is a string or an integer (KEFU_F_ID) as text: the key of its
+ * indexes, so "7" and 7 are one customer. "" when `v` is neither. */
+void kefu_json_id_text(const cJSON *v, char out[KEFU_ID_TEXT_SIZE]);
+
 /* The string of member `key` of `obj`, or NULL when absent or not a string. */
 const char *kefu_json_str(const cJSON *obj, const char *key);
 

@@ -306,10 +306,12 @@ void kefu_metrics_prometheus(const kefu_metrics *m, kefu_buf *out)
         "kefu_outbox_oldest_pending_age_ms{%s} %lld\n"
         "# TYPE kefu_outbox_delivered_total counter\n"
         "kefu_outbox_delivered_total{%s} %llu\n"
-        "# TYPE kefu_outbox_retries_total counter\nkefu_outbox_retries_total{%s} %llu\n",
+        "# TYPE kefu_outbox_retries_total counter\nkefu_outbox_retries_total{%s} %llu\n"
+        "# TYPE kefu_outbox_failures_total counter\nkefu_outbox_failures_total{%s} %llu\n",
         labels, (long long)m->outbox.pending, labels, (long long)m->outbox.failed, labels,
         (long long)outbox_oldest_age_ms(&m->outbox), labels,
-        (unsigned long long)m->outbox.delivered, labels, (unsigned long long)m->outbox.retries);
+        (unsigned long long)m->outbox.delivered, labels, (unsigned long long)m->outbox.retries,
+        labels, (unsigned long long)m->outbox.failures);
     kefu_buf_puts(out, "# HELP kefu_outbox_delivery_us From the entry's commit to the peer's "
                        "acknowledgement, in microseconds.\n"
                        "# TYPE kefu_outbox_delivery_us summary\n");

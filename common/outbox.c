@@ -19,6 +19,7 @@
 #include "outbox.h"
 #include "runtime.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 #define POLL_MS          200 /* how often every replica looks for due entries */
 #define MAX_IN_FLIGHT    64  /* deliveries at once per replica */
@@ -56,11 +57,12 @@ struct kefu_outbox {
 /* One claimed entry on its way to the peer. */
 typedef struct {
     kefu_outbox *o;
-    char n[24];   /* entry number */
-    char id[96];  /* "<service>-<n>": the idempotency key */
-    char *method; /* "visits.ScheduleFollowUp" */
-    char *target; /* "visits" */
-    char *hook;   /* "" when none */
+    char n[24];     /* entry number */
+    char token[24]; /* the lease's: the attempt count the claim set */
+    char id[96];    /* "<service>-<n>": the idempotency key */
+    char *method;   /* "visits.ScheduleFollowUp" */
+    char *target;   /* "visits" */
+    char *hook;     /* "" when none */
     char *ctx;
     char *actor;
     char *result;    /* the peer's result as JSON text, for the hook */
@@ -130,45 +132,57 @@ static void on_step_done(redisReply *reply, const kefu_error *err, void *arg, ui
     delivery_end(d);
 }
 
-/* Runs relay script `s` for `d` with `n` arguments after the entry number. */
+/* Runs relay script `s` for `d`: the entry number, then `n` arguments. */
 static void run_step(delivery *d, const kefu_script *s, int n, const char **args)
 {
-    const char *argv[4] = {d->n};
+    const char *argv[5] = {d->n};
 
-    for (int i = 0; i < n && i < 3; i++)
+    for (int i = 0; i < n && i < 4; i++)
         argv[i + 1] = args[i];
     if (kefu_script_run(d->o->svc, s, wall_ms(), d->actor, n + 1, argv, NULL, on_step_done, d) !=
         KEFU_STATUS_OK)
         delivery_end(d); /* Redis is down: the lease ends and it is claimed again */
 }
 
+/* `why`, at most `cap` bytes of whole characters: how it goes into the
+ * entry (whose listing must stay valid UTF-8) and the log. */
+static const char *reason(const char *why, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", why);
+    kefu_utf8_trim_end(out);
+    return out;
+}
+
+/* Not acknowledged: due again after the backoff, unless this relay's lease
+ * has ended meanwhile (the script checks the token). */
 static void retry_later(delivery *d, const char *why)
 {
     kefu_outbox *o = d->o;
     int64_t delay = BACKOFF_FIRST_MS;
-    char at[24];
-    const char *args[2] = {at, why};
+    char ms[24], text[600];
+    const char *args[3] = {ms, reason(why, text, sizeof(text)), d->token};
 
     for (int64_t i = 1; i < d->attempts && delay < BACKOFF_CAP_MS; i++)
         delay *= 2;
     if (delay > BACKOFF_CAP_MS)
         delay = BACKOFF_CAP_MS;
     delay += rand() % (delay / 4 + 1); /* replicas retrying together spread out */
-    snprintf(at, sizeof(at), "%lld", (long long)(wall_ms() + delay));
+    snprintf(ms, sizeof(ms), "%lld", (long long)delay);
     o->svc->metrics.outbox.retries++;
     kefu_log(KEFU_LOG_INFO, "outbox: delivery not acknowledged; retrying", "entry", d->id, "method",
-             d->method, "error", why, NULL);
-    run_step(d, &o->retry, 2, args);
+             d->method, "error", text, NULL);
+    run_step(d, &o->retry, 3, args);
 }
 
 static void fail_entry(delivery *d, const char *why)
 {
-    const char *args[1] = {why};
+    char text[600];
+    const char *args[2] = {reason(why, text, sizeof(text)), d->token};
 
     d->o->svc->metrics.outbox.failures++;
     kefu_log(KEFU_LOG_ERROR, "outbox: the peer refused an entry; it is kept as failed", "entry",
-             d->id, "method", d->method, "error", why, NULL);
-    run_step(d, &d->o->fail, 1, args);
+             d->id, "method", d->method, "error", text, NULL);
+    run_step(d, &d->o->fail, 2, args);
 }
 
 static void acknowledged(delivery *d)
@@ -193,7 +207,7 @@ static const kefu_script *hook_script(const kefu_outbox *o, const char *name)
 static void on_hook(redisReply *reply, const kefu_error *err, void *arg, uint64_t tag)
 {
     delivery *d = arg;
-    char why[300];
+    char why[800];
 
     (void)tag;
     if (d->o->stopping) {
@@ -201,7 +215,8 @@ static void on_hook(redisReply *reply, const kefu_error *err, void *arg, uint64_
         return;
     }
     if (!reply) {
-        retry_later(d, err->message);
+        snprintf(why, sizeof(why), "hook %.100s: %s", d->hook, err->message);
+        retry_later(d, why);
         return;
     }
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 &&
@@ -212,13 +227,21 @@ static void on_hook(redisReply *reply, const kefu_error *err, void *arg, uint64_
     }
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 3 &&
         reply->element[1]->type == REDIS_REPLY_STRING &&
-        reply->element[2]->type == REDIS_REPLY_STRING)
+        reply->element[2]->type == REDIS_REPLY_STRING) {
+        kefu_status st = KEFU_STATUS_INTERNAL;
+        kefu_status_from_name(reply->element[1]->str, &st);
         snprintf(why, sizeof(why), "hook %s: %s: %s", d->hook, reply->element[1]->str,
                  reply->element[2]->str);
-    else
-        snprintf(why, sizeof(why), "hook %s: %s", d->hook,
-                 reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-    fail_entry(d, why);
+        if (permanent(st))
+            fail_entry(d, why); /* the hook's own verdict: retrying cannot change it */
+        else
+            retry_later(d, why);
+        return;
+    }
+    /* A Redis error (READONLY in a failover, OOM, BUSY, LOADING) passes. */
+    snprintf(why, sizeof(why), "hook %s: %s", d->hook,
+             reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+    retry_later(d, why);
 }
 
 static void run_hook(delivery *d)
@@ -227,12 +250,6 @@ static void run_hook(delivery *d)
     const char *args[2] = {d->ctx, d->result};
     kefu_service *svc = d->o->svc;
 
-    if (!s) {
-        char why[160];
-        snprintf(why, sizeof(why), "no hook named %.100s in this service", d->hook);
-        fail_entry(d, why);
-        return;
-    }
     if (kefu_script_run(svc, s, kefu_clock_now(&svc->clock), d->actor, 2, args, NULL, on_hook, d) !=
         KEFU_STATUS_OK)
         delivery_end(d);
@@ -260,7 +277,8 @@ static void on_delivered(const cJSON *reply, const kefu_error *err, void *arg)
         }
         d->result = cJSON_PrintUnformatted(result);
         if (!d->result) {
-            retry_later(d, "out of memory");
+            snprintf(why, sizeof(why), "out of memory");
+            retry_later(d, why);
             return;
         }
         run_hook(d);
@@ -287,8 +305,8 @@ static kefu_client *peer_client(kefu_outbox *o, const char *service, kefu_error 
     if (!addr)
         addr = kefu_default_addr(service);
     if (!addr || o->n_peers == MAX_PEERS) {
-        kefu_error_set(err, KEFU_STATUS_FAILED_PRECONDITION, NULL,
-                       "no address for service %.60s (--peer %.60s=ADDR)", service, service);
+        kefu_error_set(err, KEFU_STATUS_UNAVAILABLE, NULL,
+                       "no address for service %.60s: give --peer %.60s=ADDR", service, service);
         return NULL;
     }
     p = &o->peers[o->n_peers];
@@ -325,6 +343,7 @@ static void deliver(kefu_outbox *o, redisReply **e)
     kefu_client *client;
     kefu_error err;
     cJSON *params = NULL;
+    char why[600];
 
     if (!d)
         return; /* the lease ends and it is claimed again */
@@ -339,6 +358,7 @@ static void deliver(kefu_outbox *o, redisReply **e)
     d->actor = dup_elem(e[7]);
     d->created = strtoll(e[6]->str, NULL, 10);
     d->attempts = strtoll(e[8]->str, NULL, 10);
+    snprintf(d->token, sizeof(d->token), "%.20s", e[8]->str);
     if (!d->target || !d->method || !d->hook || !d->ctx || !d->actor) {
         delivery_end(d);
         return;
@@ -346,13 +366,23 @@ static void deliver(kefu_outbox *o, redisReply **e)
     params = kefu_json_parse(e[3]->str, e[3]->len, 64, &err);
     if (!cJSON_IsObject(params)) {
         cJSON_Delete(params);
-        fail_entry(d, "the entry's params are not a JSON object");
+        snprintf(why, sizeof(why), "the entry's params are not a JSON object");
+        fail_entry(d, why);
+        return;
+    }
+    /* A hook this replica does not know (an older version during an
+     * upgrade): leave the entry to one that does, before the peer acts. */
+    if (d->hook[0] && !hook_script(o, d->hook)) {
+        cJSON_Delete(params);
+        snprintf(why, sizeof(why), "no hook %.100s on this replica (an older version?)", d->hook);
+        retry_later(d, why);
         return;
     }
     client = peer_client(o, d->target, &err);
     if (!client) {
         cJSON_Delete(params);
-        fail_entry(d, err.message);
+        snprintf(why, sizeof(why), "%s", err.message);
+        retry_later(d, why); /* a configuration to fix: delayed, never dropped */
         return;
     }
     opts.idempotency_key = d->id;
@@ -555,7 +585,8 @@ void kefu_outbox_list_method(kefu_call *call)
     kefu_call_eval(call, &call->svc->outbox->list, 1, args, NULL, on_list, NULL);
 }
 
-void kefu_outbox_retry_method(kefu_call *call)
+/* sys.OutboxRetry / sys.OutboxDrop: `op` ("retry", "drop") a failed entry. */
+static void requeue(kefu_call *call, const char *op)
 {
     const char *id = kefu_json_str(kefu_call_params(call), "id");
     const char *svc_name = call->svc->def->name;
@@ -570,5 +601,16 @@ void kefu_outbox_retry_method(kefu_call *call)
                               "expected an entry id of this service, e.g. %s-42", svc_name);
         return;
     }
-    kefu_call_eval(call, &call->svc->outbox->requeue, 1, &num, NULL, NULL, NULL);
+    const char *args[2] = {num, op};
+    kefu_call_eval(call, &call->svc->outbox->requeue, 2, args, NULL, NULL, NULL);
+}
+
+void kefu_outbox_retry_method(kefu_call *call)
+{
+    requeue(call, "retry");
+}
+
+void kefu_outbox_drop_method(kefu_call *call)
+{
+    requeue(call, "drop");
 }

@@ -16,7 +16,10 @@
  * effect, never drops it. An answer that retrying cannot change
  * (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS,
  * OUT_OF_RANGE) moves the entry to the failed set, logged, counted, listed by
- * sys.Outbox (kefuctl outbox) and sent again by sys.OutboxRetry.
+ * sys.Outbox (kefuctl outbox), sent again by sys.OutboxRetry or dropped by
+ * sys.OutboxDrop. Each claim leases the entry with a token (its attempt
+ * count); a relay whose lease has ended cannot reschedule or fail it. Times
+ * are Redis's clock, the same for every replica.
  *
  * Redis keys, per sending service S: NS:outbox:S:seq (entry numbers),
  * NS:outbox:S:e:<n> (the entry: service, method, params, hook, ctx, created,
@@ -53,8 +56,9 @@ void kefu_outbox_stop(kefu_outbox *o);
 /* After the loop has ended. */
 void kefu_outbox_free(kefu_outbox *o);
 
-/* sys.Outbox {limit?} and sys.OutboxRetry {id} */
+/* sys.Outbox {limit?}, sys.OutboxRetry {id}, sys.OutboxDrop {id} */
 void kefu_outbox_list_method(kefu_call *call);
 void kefu_outbox_retry_method(kefu_call *call);
+void kefu_outbox_drop_method(kefu_call *call);
 
 #endif

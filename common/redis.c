@@ -428,6 +428,14 @@ static void on_watchdog(uv_timer_t *t)
     }
     if (oldest != &r->head && kefu_mono_us() - oldest->sent_us > r->timeout_ms * 1000) {
         char why[96];
+        /* The loop may have been busy (timers run before the poll for I/O):
+         * take in the replies that have arrived before judging Redis. */
+        if (r->ac)
+            redisAsyncHandleRead(r->ac);
+        oldest = r->head.next;
+        if (!r->ac || oldest == &r->head ||
+            kefu_mono_us() - oldest->sent_us <= r->timeout_ms * 1000)
+            return;
         snprintf(why, sizeof(why), "no reply within %lld ms", (long long)r->timeout_ms);
         drop(r, why);
     }

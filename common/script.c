@@ -36,12 +36,15 @@ static const char prelude[] =
      * `method` with `params` (JSON text), written with this script's change;
      * `hook` (optional) names the sender's script to run with `ctx` and the
      * peer's result once it answers. Returns the entry id. */
+    "local function redis_ms()\n" /* Redis's clock: one for every replica */
+    "  local t = redis.call('TIME')\n"
+    "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "end\n"
     "local OUTBOX_N = 0\n"
     "local function outbox(service, method, params, hook, ctx)\n"
     "  local base = NS .. ':outbox:' .. SVC\n"
     "  local n = redis.call('INCR', base .. ':seq')\n"
-    "  local t = redis.call('TIME')\n"
-    "  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "  local ms = redis_ms()\n"
     "  redis.call('HSET', base .. ':e:' .. n, 'service', service, 'method', method, 'params', "
     "params, 'hook', hook or '', 'ctx', ctx or '', 'created', ms, 'attempts', 0, 'actor', ACTOR)\n"
     "  redis.call('ZADD', base .. ':pending', ms, n)\n"

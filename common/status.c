@@ -1,4 +1,5 @@
 #include "status.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ kefu_status kefu_error_set(kefu_error *err, kefu_status status, const char *fiel
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
+    kefu_utf8_trim_end(err->message); /* a long message cut mid-character */
     return status;
 }
 

@@ -120,3 +120,23 @@ size_t kefu_utf8_prefix(const char *s, size_t len, size_t max)
     }
     return n;
 }
+
+void kefu_utf8_trim_end(char *s)
+{
+    size_t n = strlen(s), lead = n, need;
+    unsigned char c;
+
+    /* Back over at most three continuation bytes to the last lead byte. */
+    while (lead > 0 && n - lead < 4 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return;
+    c = (unsigned char)s[lead - 1];
+    need = c < 0x80             ? 1
+           : (c & 0xE0) == 0xC0 ? 2
+           : (c & 0xF0) == 0xE0 ? 3
+           : (c & 0xF8) == 0xF0 ? 4
+                                : 0;
+    if (need == 0 || n - (lead - 1) < need)
+        s[lead - 1] = '\0';
+}

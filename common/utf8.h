@@ -19,4 +19,8 @@ size_t kefu_utf8_count(const char *s, size_t len);
  * that does not cut a character: for trimming names into messages. */
 size_t kefu_utf8_prefix(const char *s, size_t len, size_t max);
 
+/* Drops an incomplete character at the end of NUL-terminated `s` (what a
+ * byte-counted cut such as snprintf's can leave). */
+void kefu_utf8_trim_end(char *s);
+
 #endif

@@ -52,24 +52,29 @@ static int ceiling_health(const char *params, const char *ns, redisContext *setu
     return ceiling_arg(out, "PING", 4);
 }
 
+/* Appends `n` arguments (copied). Returns -1 when out of room or memory. */
+static int ceiling_args(kefu_bench_ceiling *c, const char *const *argv, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (ceiling_arg(c, argv[i], strlen(argv[i])) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /*
- * complaints.Create is one EVALSHA of the service's own create script (the
- * same wrapped source the service loads) with the arguments the handler
- * passes, built by the same function; no idempotency key, like a benchmark
- * call without --idempotency.
+ * A store script by EVALSHA, with no idempotency key, like a benchmark call
+ * without --idempotency. Loads the wrapped source of `body` as the service
+ * does (takes ownership of `body`; NULL fails), then appends the runtime's
+ * six leading arguments (NS, no idempotency key, no fingerprint, NOW_MS,
+ * ACTOR "bench", SVC `svc`), the store's two (time text, scope "*"), the
+ * service's own `lead`, and last the script's `argv`.
  */
-/*
- * A complaints store script by EVALSHA: the same wrapped source the service
- * loads, the runtime's six leading arguments (NS, no idempotency key, no
- * fingerprint, NOW_MS, ACTOR, SVC), the store's two (time text, scope "*"), then
- * the script's own.
- */
-static int ceiling_complaints_script(complaints_script script, const char *label, int argc,
-                                     const char **argv, const char *ns, redisContext *setup,
-                                     kefu_bench_ceiling *out)
+static int ceiling_script(char *body, const char *svc, const char *const *lead, int nlead,
+                          const char *label, int argc, const char **argv, const char *ns,
+                          redisContext *setup, kefu_bench_ceiling *out)
 {
     kefu_ms now = (kefu_ms)time(NULL) * 1000;
-    char *body = complaints_store_source(script);
     char *src = body ? kefu_script_wrap(body) : NULL;
     char nowms[24], nowtext[32];
     redisReply *sha = NULL;
@@ -82,16 +87,10 @@ static int ceiling_complaints_script(complaints_script script, const char *label
         goto out;
     snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
     kefu_time_format_rfc3339(now, KEFU_DEFAULT_TZ_MINUTES, nowtext);
-    const char *head[] = {"EVALSHA", sha->str, "0",          ns,      "", "",
-                          nowms,     "bench",  "complaints", nowtext, "*"};
-    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
-        if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
-            goto out;
-    }
-    for (int i = 0; i < argc; i++) {
-        if (ceiling_arg(out, argv[i], strlen(argv[i])) != 0)
-            goto out;
-    }
+    const char *head[] = {"EVALSHA", sha->str, "0", ns, "", "", nowms, "bench", svc, nowtext, "*"};
+    if (ceiling_args(out, head, (int)(sizeof(head) / sizeof(head[0]))) != 0 ||
+        ceiling_args(out, lead, nlead) != 0 || ceiling_args(out, argv, argc) != 0)
+        goto out;
     out->label = label;
     rc = 0;
 out:
@@ -100,6 +99,15 @@ out:
     free(src);
     free(body);
     return rc;
+}
+
+/* A complaints store script: nothing after the common leading arguments. */
+static int ceiling_complaints_script(complaints_script script, const char *label, int argc,
+                                     const char **argv, const char *ns, redisContext *setup,
+                                     kefu_bench_ceiling *out)
+{
+    return ceiling_script(complaints_store_source(script), "complaints", NULL, 0, label, argc, argv,
+                          ns, setup, out);
 }
 
 /* complaints.Create: the create script with the arguments the handler
@@ -149,47 +157,13 @@ static int ceiling_complaints_list(const char *params, const char *ns, redisCont
     return rc;
 }
 
-/*
- * A returns store script by EVALSHA, like ceiling_complaints_script: the
- * runtime's six leading arguments, the store's two (time text, scope "*"),
- * then the script's own.
- */
+/* A returns store script: nothing after the common leading arguments. */
 static int ceiling_returns_script(returns_script script, const char *label, int argc,
                                   const char **argv, const char *ns, redisContext *setup,
                                   kefu_bench_ceiling *out)
 {
-    kefu_ms now = (kefu_ms)time(NULL) * 1000;
-    char *body = returns_store_source(script);
-    char *src = body ? kefu_script_wrap(body) : NULL;
-    char nowms[24], nowtext[32];
-    redisReply *sha = NULL;
-    int rc = -1;
-
-    if (!src)
-        goto out;
-    sha = redisCommand(setup, "SCRIPT LOAD %s", src);
-    if (!sha || sha->type != REDIS_REPLY_STRING)
-        goto out;
-    snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
-    kefu_time_format_rfc3339(now, KEFU_DEFAULT_TZ_MINUTES, nowtext);
-    const char *head[] = {"EVALSHA", sha->str, "0",       ns,      "", "",
-                          nowms,     "bench",  "returns", nowtext, "*"};
-    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
-        if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
-            goto out;
-    }
-    for (int i = 0; i < argc; i++) {
-        if (ceiling_arg(out, argv[i], strlen(argv[i])) != 0)
-            goto out;
-    }
-    out->label = label;
-    rc = 0;
-out:
-    if (sha)
-        freeReplyObject(sha);
-    free(src);
-    free(body);
-    return rc;
+    return ceiling_script(returns_store_source(script), "returns", NULL, 0, label, argc, argv, ns,
+                          setup, out);
 }
 
 /* returns.Create: the create script with the arguments the handler passes,
@@ -239,50 +213,20 @@ static int ceiling_returns_submit(const char *params, const char *ns, redisConte
     return rc;
 }
 
-/*
- * A visits store script by EVALSHA, like ceiling_complaints_script: the
- * runtime's six leading arguments, the store's four (time text, scope "*",
- * today, its day number), then the script's own.
- */
+/* A visits store script: after the common leading arguments, today and its
+ * day number. */
 static int ceiling_visits_script(visits_script script, const char *label, int argc,
                                  const char **argv, const char *ns, redisContext *setup,
                                  kefu_bench_ceiling *out)
 {
-    kefu_ms now = (kefu_ms)time(NULL) * 1000;
-    kefu_date today = kefu_time_to_date(now, KEFU_DEFAULT_TZ_MINUTES);
-    char *body = visits_store_source(script);
-    char *src = body ? kefu_script_wrap(body) : NULL;
-    char nowms[24], nowtext[32], date[11], day[16];
-    redisReply *sha = NULL;
-    int rc = -1;
+    kefu_date today = kefu_time_to_date((kefu_ms)time(NULL) * 1000, KEFU_DEFAULT_TZ_MINUTES);
+    char date[11], day[16];
+    const char *lead[] = {date, day};
 
-    if (!src)
-        goto out;
-    sha = redisCommand(setup, "SCRIPT LOAD %s", src);
-    if (!sha || sha->type != REDIS_REPLY_STRING)
-        goto out;
-    snprintf(nowms, sizeof(nowms), "%lld", (long long)now);
-    kefu_time_format_rfc3339(now, KEFU_DEFAULT_TZ_MINUTES, nowtext);
     kefu_date_format(today, date);
     visits_day_text(today, day);
-    const char *head[] = {"EVALSHA", sha->str, "0",     ns,  "",   "", nowms,
-                          "bench",   "visits", nowtext, "*", date, day};
-    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
-        if (ceiling_arg(out, head[i], strlen(head[i])) != 0)
-            goto out;
-    }
-    for (int i = 0; i < argc; i++) {
-        if (ceiling_arg(out, argv[i], strlen(argv[i])) != 0)
-            goto out;
-    }
-    out->label = label;
-    rc = 0;
-out:
-    if (sha)
-        freeReplyObject(sha);
-    free(src);
-    free(body);
-    return rc;
+    return ceiling_script(visits_store_source(script), "visits", lead, 2, label, argc, argv, ns,
+                          setup, out);
 }
 
 /* visits.Record {account_id, visited_on, method, contact, summary}: the

@@ -30,7 +30,8 @@ static void usage(FILE *to)
             "  health [SERVICE]         sys.Health; exit 0 only when SERVING\n"
             "  metrics [SERVICE]        sys.Metrics (--prometheus for text exposition)\n"
             "  outbox SERVICE           the service's outbox: pending and failed entries\n"
-            "  outbox SERVICE retry ID  send a failed outbox entry again (admin)\n\n"
+            "  outbox SERVICE retry ID  send a failed outbox entry again (admin)\n"
+            "  outbox SERVICE drop ID   remove a failed outbox entry for good (admin)\n\n"
             "Options:\n"
             "  --addr ADDR              service address (KEFU_ADDR); default: the service's "
             "port on 127.0.0.1\n"
@@ -173,11 +174,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "kefuctl: outbox needs a SERVICE\n");
             return 2;
         }
-        if (pos[2] && (strcmp(pos[2], "retry") != 0 || !pos[3])) {
-            fprintf(stderr, "kefuctl: outbox SERVICE [retry ENTRY-ID]\n");
+        if (pos[2] && ((strcmp(pos[2], "retry") != 0 && strcmp(pos[2], "drop") != 0) || !pos[3])) {
+            fprintf(stderr, "kefuctl: outbox SERVICE [retry|drop ENTRY-ID]\n");
             return 2;
         }
-        method = pos[2] ? "sys.OutboxRetry" : "sys.Outbox";
+        method = !pos[2]                        ? "sys.Outbox"
+                 : strcmp(pos[2], "retry") == 0 ? "sys.OutboxRetry"
+                                                : "sys.OutboxDrop";
         if (pos[3]) {
             params = cJSON_CreateObject();
             cJSON_AddStringToObject(params, "id", pos[3]);

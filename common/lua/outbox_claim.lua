@@ -1,15 +1,15 @@
--- The relay claims up to ARGV[2] entries that are due (NOW_MS is wall-clock
--- time here) and leases each for ARGV[1] ms: no replica claims it again
--- before the lease ends, so a relay that dies mid-delivery leaves it to the
--- next. Reply: {'ok', '<pending> <failed> <oldest created ms>', then nine
--- fields per entry: n, service, method, params, hook, ctx, created, actor,
--- attempts}.
+-- The relay claims up to ARGV[2] entries that are due by Redis's clock and
+-- leases each for ARGV[1] ms: no replica claims it again before the lease
+-- ends, so a relay that dies mid-delivery leaves it to the next. The new
+-- attempt count is the lease's token: the relay's later step for the entry
+-- counts only while the token is still the entry's. Reply: {'ok',
+-- '<pending> <failed> <oldest created ms>', then nine fields per entry: n,
+-- service, method, params, hook, ctx, created, actor, attempts (the token)}.
 local base = NS .. ':outbox:' .. SVC
-local lease, max = tonumber(ARGV[1]), tonumber(ARGV[2])
+local lease, max, now = tonumber(ARGV[1]), tonumber(ARGV[2]), redis_ms()
 local r = {'ok', ''}
 if max > 0 then
-  local due = redis.call('ZRANGEBYSCORE', base .. ':due', '-inf', NOW_MS, 'LIMIT', 0, max)
-  for _, n in ipairs(due) do
+  for _, n in ipairs(redis.call('ZRANGEBYSCORE', base .. ':due', '-inf', now, 'LIMIT', 0, max)) do
     local k = base .. ':e:' .. n
     local e = redis.call('HMGET', k, 'service', 'method', 'params', 'hook', 'ctx', 'created', 'actor')
     if not e[1] then
@@ -17,7 +17,7 @@ if max > 0 then
       redis.call('ZREM', base .. ':pending', n)
     else
       local attempts = redis.call('HINCRBY', k, 'attempts', 1)
-      redis.call('ZADD', base .. ':due', NOW_MS + lease, n)
+      redis.call('ZADD', base .. ':due', now + lease, n)
       r[#r + 1] = n
       for i = 1, 7 do r[#r + 1] = e[i] or '' end
       r[#r + 1] = tostring(attempts)

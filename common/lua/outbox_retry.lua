@@ -1,8 +1,9 @@
--- Entry ARGV[1] was not acknowledged (ARGV[3] says why): due again at
--- ARGV[2] (wall-clock ms), unless it was delivered meanwhile.
+-- Entry ARGV[1] was not acknowledged (ARGV[3] says why): due again ARGV[2]
+-- ms from now, if this relay's lease (token ARGV[4]) is still the entry's.
 local base = NS .. ':outbox:' .. SVC
-if redis.call('ZSCORE', base .. ':due', ARGV[1]) then
-  redis.call('ZADD', base .. ':due', ARGV[2], ARGV[1])
-  redis.call('HSET', base .. ':e:' .. ARGV[1], 'last_error', ARGV[3])
+local k = base .. ':e:' .. ARGV[1]
+if redis.call('HGET', k, 'attempts') == ARGV[4] and redis.call('ZSCORE', base .. ':due', ARGV[1]) then
+  redis.call('ZADD', base .. ':due', redis_ms() + tonumber(ARGV[2]), ARGV[1])
+  redis.call('HSET', k, 'last_error', ARGV[3])
 end
 return ok('')

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "json.h"
 #include "rpc.h"
 #include "timeutil.h"
 
@@ -95,14 +96,12 @@ typedef struct {
     char *texts[40]; /* owned JSON texts the argv points into */
     int n_texts;
     cJSON *rec; /* the field names point into it */
-    char year[8], customer[80], received_ms[24];
+    char year[8], customer[KEFU_ID_TEXT_SIZE], received_ms[24];
 } complaints_create_args;
 /* Fills `a`; false when out of memory. Free with complaints_create_args_free. */
 bool complaints_create_args_build(complaints_create_args *a, const cJSON *params, kefu_ms now,
                                   int tz);
 void complaints_create_args_free(complaints_create_args *a);
-/* The customer id of Create's params as text: the key of its index. */
-void complaints_customer_key(const cJSON *params, char *out, size_t cap);
 /* True when `id` looks like C2026-000001. */
 bool complaints_id_valid(const char *id);
 /* Default due dates from instant `from` by severity, as script arguments:

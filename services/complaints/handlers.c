@@ -144,11 +144,15 @@ void complaints_resolve(kefu_call *call)
 
 void complaints_link_return(kefu_call *call)
 {
+    const cJSON *p = kefu_call_params(call);
     const char *id = id_param(call);
-    const char *args[2] = {id, kefu_json_str(kefu_call_params(call), "return_id")};
+    char customer[KEFU_ID_TEXT_SIZE];
 
-    if (id)
-        complaints_store_run(call, COMPLAINTS_LINK_RETURN, 2, args, NULL, NULL);
+    if (!id)
+        return;
+    kefu_json_id_text(kefu_json_get(p, "customer_id"), customer); /* "" when not given */
+    const char *args[3] = {id, kefu_json_str(p, "return_id"), customer};
+    complaints_store_run(call, COMPLAINTS_LINK_RETURN, 3, args, NULL, NULL);
 }
 
 void complaints_confirm(kefu_call *call)

@@ -151,6 +151,7 @@ static const kefu_field archive_params[] = {
 static const kefu_field link_return_params[] = {
     ID_FIELD,
     KEFU_F_STRING("return_id", KEFU_REQUIRED, 1, 32, "the return's id, e.g. R2026-000001"),
+    KEFU_F_ID("customer_id", 0, 64, "the return's customer: must be the complaint's"),
     KEFU_F_END,
 };
 

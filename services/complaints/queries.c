@@ -31,7 +31,8 @@ void complaints_list(kefu_call *call)
     const char *cursor = kefu_json_str(p, "cursor"), *from = kefu_json_str(p, "received_from");
     const char *to = kefu_json_str(p, "received_to");
     int tz = kefu_call_tz(call);
-    char customer[80] = "", from_ms[24] = "", to_ms[24] = "", limit[8], order[24] = "";
+    char customer[KEFU_ID_TEXT_SIZE] = "", from_ms[24] = "", to_ms[24] = "", limit[8],
+         order[24] = "";
     int64_t n = 50;
     const cJSON *cust = kefu_json_get(p, "customer_id");
 
@@ -46,13 +47,7 @@ void complaints_list(kefu_call *call)
         }
         snprintf(order, sizeof(order), "%s", cursor + 1);
     }
-    if (cust) {
-        int64_t v;
-        if (cJSON_IsString(cust))
-            snprintf(customer, sizeof(customer), "%s", cust->valuestring);
-        else if (kefu_json_int(cust, &v))
-            snprintf(customer, sizeof(customer), "%lld", (long long)v);
-    }
+    kefu_json_id_text(cust, customer);
     if (from)
         snprintf(from_ms, sizeof(from_ms), "%lld", (long long)day_start(from, tz, 0));
     if (to)

@@ -76,7 +76,7 @@ bool complaints_create_args_build(complaints_create_args *a, const cJSON *params
     memset(a, 0, sizeof(*a));
     if (received_at)
         kefu_time_parse_rfc3339(received_at, strlen(received_at), &received);
-    complaints_customer_key(params, a->customer, sizeof(a->customer));
+    kefu_json_id_text(kefu_json_get(kefu_json_get(params, "customer"), "id"), a->customer);
     snprintf(a->year, sizeof(a->year), "%04d", kefu_time_to_date(now, tz).year);
     snprintf(a->received_ms, sizeof(a->received_ms), "%lld", (long long)received);
     details = cJSON_CreateObject();
@@ -112,19 +112,6 @@ void complaints_create_args_free(complaints_create_args *a)
         cJSON_free(a->texts[i]);
     cJSON_Delete(a->rec);
     memset(a, 0, sizeof(*a));
-}
-
-void complaints_customer_key(const cJSON *params, char *out, size_t cap)
-{
-    const cJSON *v = kefu_json_get(kefu_json_get(params, "customer"), "id");
-    int64_t n;
-
-    if (cJSON_IsString(v))
-        snprintf(out, cap, "%s", v->valuestring);
-    else if (kefu_json_int(v, &n))
-        snprintf(out, cap, "%lld", (long long)n);
-    else
-        snprintf(out, cap, "%s", "");
 }
 
 bool complaints_id_valid(const char *id)

@@ -103,7 +103,7 @@ void visits_enroll(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
     const char *dept, *owner = kefu_json_str(p, "owner");
-    char customer_key[80], n_text[16], due_text[11], day[16];
+    char customer_key[KEFU_ID_TEXT_SIZE], n_text[16], due_text[11], day[16];
     kefu_date delivered, due;
     texts ts = {0};
     int n;
@@ -114,8 +114,7 @@ void visits_enroll(kefu_call *call)
     snprintf(n_text, sizeof(n_text), "%d", n);
     kefu_date_format(due, due_text);
     visits_day_text(due, day);
-    visits_id_text(kefu_json_get(kefu_json_get(p, "customer"), "id"), customer_key,
-                   sizeof(customer_key));
+    kefu_json_id_text(kefu_json_get(kefu_json_get(p, "customer"), "id"), customer_key);
     const char *args[] = {keep(&ts, json_of(p, "customer")),
                           customer_key,
                           keep(&ts, json_of(p, "project")),
@@ -288,7 +287,7 @@ void visits_schedule_followup(kefu_call *call)
     const char *complaint = kefu_json_str(p, "complaint_id"),
                *name = kefu_json_str(p, "customer_name");
     const char *dept = kefu_json_str(p, "department");
-    char key[80], day[16], round[24] = "0", *customer_text;
+    char key[KEFU_ID_TEXT_SIZE], day[16], round[24] = "0", *customer_text;
     kefu_date due;
     cJSON *customer;
     int64_t n;
@@ -302,7 +301,7 @@ void visits_schedule_followup(kefu_call *call)
     }
     if (!date_param(call, "due_on", &due))
         return;
-    visits_id_text(cid, key, sizeof(key));
+    kefu_json_id_text(cid, key);
     if (key[0] == '\0') {
         kefu_call_reply_error(call, KEFU_STATUS_INVALID_ARGUMENT, "customer_id",
                               "params.customer_id: must not be empty");

@@ -132,7 +132,7 @@ void visits_list(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
     const char *account = kefu_json_str(p, "account_id");
-    char customer[80], from_day[16] = "", to_day[16] = "", cursor[24], limit[8];
+    char customer[KEFU_ID_TEXT_SIZE], from_day[16] = "", to_day[16] = "", cursor[24], limit[8];
     kefu_date from, to;
     bool has_from, has_to;
 
@@ -147,7 +147,7 @@ void visits_list(kefu_call *call)
         visits_day_text(from, from_day);
     if (has_to)
         visits_day_text(to, to_day);
-    visits_id_text(kefu_json_get(p, "customer_id"), customer, sizeof(customer));
+    kefu_json_id_text(kefu_json_get(p, "customer_id"), customer);
     limit_param(call, limit);
     const char *args[] = {account ? account : "", customer, from_day, to_day, cursor, limit};
     visits_store_run(call, VISITS_LIST, 6, args, NULL, NULL);

@@ -28,18 +28,6 @@ bool visits_date_in_range(const char *s, kefu_date *out)
     return true;
 }
 
-void visits_id_text(const cJSON *v, char *out, size_t cap)
-{
-    int64_t n;
-
-    if (cJSON_IsString(v))
-        snprintf(out, cap, "%s", v->valuestring);
-    else if (kefu_json_int(v, &n))
-        snprintf(out, cap, "%lld", (long long)n);
-    else
-        snprintf(out, cap, "%s", "");
-}
-
 /* True when s[from, from + n) are all digits. */
 static bool digits(const char *s, size_t from, size_t n)
 {

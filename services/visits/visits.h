@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "json.h"
 #include "rpc.h"
 #include "schedule.h"
 #include "timeutil.h"
@@ -100,8 +101,6 @@ char *visits_store_source(visits_script script);
 void visits_day_text(kefu_date d, char out[16]);
 /* Parses a strict YYYY-MM-DD within VISITS_MIN_YEAR..VISITS_MAX_YEAR. */
 bool visits_date_in_range(const char *s, kefu_date *out);
-/* The customer id of a {id} object (string or integer) as text. */
-void visits_id_text(const cJSON *v, char *out, size_t cap);
 
 /* Id shapes: A000001, V2026-000001, Q2026-000001, S2026-000001, P000001,
  * and the routine planned visit of an account, A000001-R13. */

@@ -41,57 +41,18 @@ static const char *extra[] = {"--test-clock", "--namespace", NS, "--archive-dir"
 
 /* ---------------------------------------------------------------- helpers */
 
-static void print_reply(const char *what, const cJSON *r)
-{
-    char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-    fprintf(stderr, "    %s: %.1500s\n", what, t ? t : "(no reply)");
-    cJSON_free(t);
-}
-
-/* Set when a call got no reply at all: the service is gone, and the rest of
- * the test fails fast instead of waiting out every deadline. */
-static bool service_gone;
-
-static cJSON *call_ms(int deadline_ms, const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    cJSON *r;
-    va_list ap;
-    kefu_call_opts o = {.deadline_ms = deadline_ms, .max_attempts = 1};
-
-    if (service_gone)
-        return NULL;
-    va_start(ap, fmt);
-    if (fmt && vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    if (!r) {
-        fprintf(stderr, "  %s: no reply; the service is gone (log: %s)\n", method, svc.log);
-        service_gone = true;
-    }
-    return r;
-}
+/* A call with a deadline of `deadline_ms` (call: 10 s) and params from
+ * printf. The first call without a reply marks the service gone and the rest
+ * of the test fails fast (until the service is started again). */
+#define call_ms(deadline, method, ...)                                                             \
+    kh_service_callf(&svc, &(kefu_call_opts){.deadline_ms = (deadline), .max_attempts = 1},        \
+                     (method), __VA_ARGS__)
 #define call(...) call_ms(10000, __VA_ARGS__)
 
-#define EXPECT_CODE(r, code, what)                                                                 \
-    do {                                                                                           \
-        if (kh_code(r) != (code)) {                                                                \
-            fprintf(stderr, "  %s:%d: %s: expected code %d\n", __FILE__, __LINE__, (what),         \
-                    (code));                                                                       \
-            print_reply("got", (r));                                                               \
-            kefu_test_failed_checks++;                                                             \
-        }                                                                                          \
-    } while (0)
-#define EXPECT_OK(r, what) EXPECT_CODE((r), 0, (what))
+#define EXPECT_CODE(r, code, what) KH_EXPECT((r), (code), NULL, (what))
+#define EXPECT_OK(r, what)         KH_EXPECT_OK((r), (what))
 
-#define DO(method, ...)                                                                            \
-    do {                                                                                           \
-        cJSON *do_r_ = call((method), __VA_ARGS__);                                                \
-        EXPECT_OK(do_r_, (method));                                                                \
-        cJSON_Delete(do_r_);                                                                       \
-    } while (0)
+#define DO(method, ...) KH_EXPECT_FREE(call((method), __VA_ARGS__), 0, NULL, (method))
 
 static void set_clock(const char *now)
 {
@@ -329,14 +290,6 @@ static int redis_keys(const char *pattern, char *out, size_t cap)
     return n;
 }
 
-static long redis_int(const char *args)
-{
-    char *out = kh_redis_cli(&redis, args);
-    long n = out ? strtol(out, NULL, 10) : -1;
-    free(out);
-    return n;
-}
-
 /* ------------------------------------------------------------ basic test */
 
 static void test_archive_basic(void)
@@ -428,7 +381,7 @@ static void test_archive_basic(void)
         CHECK_INT(code, gone ? 5 : 0);
         snprintf(args, sizeof(args), "EXISTS " NS ":complaint:%s " NS ":complaint:%s:history", c[i],
                  c[i]);
-        CHECK_INT(redis_int(args), gone ? 0 : 2);
+        CHECK_INT(kh_redis_int(&redis, args), gone ? 0 : 2);
         snprintf(args, sizeof(args), "ZSCORE " NS ":complaints:idx:all %s", c[i]);
         {
             char *out = kh_redis_cli(&redis, args);
@@ -511,10 +464,7 @@ static void test_archive_basic(void)
 static cJSON *archive_with_key(const char *key, const char *params)
 {
     kefu_call_opts o = {.deadline_ms = 30000, .max_attempts = 1, .idempotency_key = key};
-    cJSON *r = service_gone ? NULL : kh_call(svc.addr, "complaints.Archive", params, &o);
-    if (!r)
-        service_gone = true;
-    return r;
+    return kh_service_callf(&svc, &o, "complaints.Archive", "%s", params);
 }
 
 static void withdrawn_in_2023(char out[16], int n)
@@ -732,7 +682,6 @@ static void *archive_bg(void *arg)
 
 static bool restart(void)
 {
-    service_gone = false;
     /* a second try: a concurrent rebuild of the tree may be relinking the binary */
     if (!kh_service_start(&svc, "complaints", redis.url, extra)) {
         fprintf(stderr, "  could not restart kefu-complaints; log: %s; trying again\n", svc.log);
@@ -823,9 +772,9 @@ static void test_archive_survives_kill9(void)
     failures = populate_range(0, BASE);
     CHECK_INT(failures, 0);
     n_ids = BASE;
-    CHECK_INT(redis_int("ZCARD " NS ":complaints:idx:all"), BASE);
+    CHECK_INT(kh_redis_int(&redis, "ZCARD " NS ":complaints:idx:all"), BASE);
 
-    for (int k = 0; k < ROUNDS && !service_gone; k++) {
+    for (int k = 0; k < ROUNDS && !svc.gone; k++) {
         archive_job a = {.reply = NULL};
         pthread_t bg;
         char *before;
@@ -860,15 +809,15 @@ static void test_archive_survives_kill9(void)
             fired++;
         if (a.reply)
             replies++;
-        fprintf(stderr,
-                "    round %d: kill %s %s after %lld us: %s; %d entries in the dir, %ld in Redis\n",
-                k, rounds[k].when == AFTER_MS ? "after" : "when",
-                rounds[k].when == AFTER_MS        ? "a delay"
-                : rounds[k].when == WHEN_TMP_FILE ? "a temporary file appeared"
-                                                  : "a final file appeared",
-                (long long)killed_after_us,
-                a.reply ? "Archive had answered" : "Archive was cut off",
-                count_dir_entries(dir_crash), redis_int("ZCARD " NS ":complaints:idx:all"));
+        fprintf(
+            stderr,
+            "    round %d: kill %s %s after %lld us: %s; %d entries in the dir, %ld in Redis\n", k,
+            rounds[k].when == AFTER_MS ? "after" : "when",
+            rounds[k].when == AFTER_MS        ? "a delay"
+            : rounds[k].when == WHEN_TMP_FILE ? "a temporary file appeared"
+                                              : "a final file appeared",
+            (long long)killed_after_us, a.reply ? "Archive had answered" : "Archive was cut off",
+            count_dir_entries(dir_crash), kh_redis_int(&redis, "ZCARD " NS ":complaints:idx:all"));
         cJSON_Delete(a.reply);
         free(before);
         if (!restart()) {
@@ -883,7 +832,7 @@ static void test_archive_survives_kill9(void)
     {
         int calls = 0;
         bool remaining = true;
-        while (remaining && calls < 20 && !service_gone) {
+        while (remaining && calls < 20 && !svc.gone) {
             cJSON *r = call_ms(60000, "complaints.Archive", "{}");
             EXPECT_OK(r, "final Archive");
             remaining = cJSON_IsTrue(kefu_json_get(kh_result(r), "remaining"));
@@ -957,9 +906,9 @@ static void test_archive_survives_kill9(void)
                 CHECK_INT(get_code(ids[i]), 5);
             }
         }
-        CHECK_INT(redis_int("ZCARD " NS ":complaints:idx:all"), KEPT);
-        CHECK_INT(redis_int("ZCARD " NS ":complaints:idx:status:closed"), 5);
-        CHECK_INT(redis_int("ZCARD " NS ":complaints:idx:status:withdrawn"), 0);
+        CHECK_INT(kh_redis_int(&redis, "ZCARD " NS ":complaints:idx:all"), KEPT);
+        CHECK_INT(kh_redis_int(&redis, "ZCARD " NS ":complaints:idx:status:closed"), 5);
+        CHECK_INT(kh_redis_int(&redis, "ZCARD " NS ":complaints:idx:status:withdrawn"), 0);
     }
 }
 
@@ -1028,7 +977,7 @@ static void test_archive_5000_per_call(void)
         CHECK_INT(read_archive(path, NULL, NULL), 5000);
     }
     cJSON_Delete(r);
-    CHECK_INT(redis_int("ZCARD " NS ":complaints:idx:all"), MANY - 5000);
+    CHECK_INT(kh_redis_int(&redis, "ZCARD " NS ":complaints:idx:all"), MANY - 5000);
     r = call_ms(60000, "complaints.Archive", "{}");
     EXPECT_OK(r, "Archive of the rest");
     CHECK_INT(kh_path_int(kh_result(r), "count"), MANY - 5000);
@@ -1038,7 +987,7 @@ static void test_archive_5000_per_call(void)
         CHECK_INT(read_archive(path, NULL, NULL), MANY - 5000);
     }
     cJSON_Delete(r);
-    CHECK_INT(redis_int("ZCARD " NS ":complaints:idx:all"), 0);
+    CHECK_INT(kh_redis_int(&redis, "ZCARD " NS ":complaints:idx:all"), 0);
     CHECK_INT(redis_keys(NS ":complaint:*", NULL, 0), 0);
     for (int i = 0; i < MANY; i += 251)
         CHECK_INT(get_code(many[i]), 5);
@@ -1071,7 +1020,7 @@ static void test_archive_never_replaces_a_file(void)
         CHECK(false);
         return;
     }
-    for (int i = 0; i < SAME_ROUNDS && !service_gone; i++) {
+    for (int i = 0; i < SAME_ROUNDS && !svc.gone; i++) {
         cJSON *r;
         set_clock("2023-02-01T10:00:00+08:00");
         create(same[i], i);

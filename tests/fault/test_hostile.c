@@ -27,12 +27,7 @@
 
 static kh_redis redis;
 
-static const char *valid_create =
-    "{\"customer\":{\"id\":\"K1\",\"name\":\"华光照明\",\"contact\":{\"person\":\"李雷\","
-    "\"phone\":\"0760-1234567\"}},\"product\":{\"model\":\"CFL-18W\",\"batch\":\"B7\","
-    "\"production_date\":\"2026-03-01\",\"quantity\":12},\"channel\":\"phone\","
-    "\"category\":\"quality\",\"title\":\"灯管不亮\",\"description\":\"到货即不亮\","
-    "\"received_by\":{\"name\":\"王芳\",\"department\":\"QA\"}}";
+static const char *valid_create = KH_COMPLAINT_CREATE;
 
 /* ---- a fixed-seed PRNG (xorshift64*) ---- */
 
@@ -825,14 +820,7 @@ KEFU_TESTS = {
 
 int main(int argc, char **argv)
 {
-    int rc;
     if (argc == 4 && strcmp(argv[1], "--vanishing-peer") == 0)
         return vanishing_peer(argv[2], atoi(argv[3]));
-    if (!kh_redis_start(&redis)) {
-        fprintf(stderr, "could not start redis\n");
-        return 1;
-    }
-    rc = kefu_test_main(argc, argv);
-    kh_redis_stop(&redis);
-    return rc;
+    return kh_suite_main(argc, argv, &redis, NULL, NULL, NULL);
 }

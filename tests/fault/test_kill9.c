@@ -318,12 +318,5 @@ KEFU_TESTS = {
 
 int main(int argc, char **argv)
 {
-    int rc;
-    if (!kh_redis_start(&redis)) {
-        fprintf(stderr, "could not start redis\n");
-        return 1;
-    }
-    rc = kefu_test_main(argc, argv);
-    kh_redis_stop(&redis);
-    return rc;
+    return kh_suite_main(argc, argv, &redis, NULL, NULL, NULL);
 }

@@ -15,9 +15,7 @@
  * Relays run with --outbox-lease-ms 2000 so an abandoned entry comes back
  * within seconds.
  */
-#define _GNU_SOURCE
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +28,9 @@
 
 static kh_redis redis;
 
-static cJSON *call(const char *addr, const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    kefu_call_opts o = {.deadline_ms = 5000};
-    va_list ap;
-    cJSON *r;
-
-    va_start(ap, fmt);
-    if (vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(addr, method, params, &o);
-    free(params);
-    return r;
-}
+/* A call to `addr`, params from printf. */
+#define call(addr, method, ...)                                                                    \
+    kh_callf((addr), &(kefu_call_opts){.deadline_ms = 5000}, (method), __VA_ARGS__)
 
 /* Today in the business zone (UTC+08:00), the services' default. */
 static void today(char out[11])

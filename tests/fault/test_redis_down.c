@@ -65,17 +65,9 @@ static bool wait_health(const char *want, int ms)
     return false;
 }
 
-static long redis_int(const char *args)
-{
-    char *out = kh_redis_cli(&redis, args);
-    long n = out ? strtol(out, NULL, 10) : -1;
-    free(out);
-    return n;
-}
-
 static long complaints_total(void)
 {
-    return redis_int("ZCARD kefu:complaints:idx:all");
+    return kh_redis_int(&redis, "ZCARD kefu:complaints:idx:all");
 }
 
 static void test_redis_killed_then_back(void)

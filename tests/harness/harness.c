@@ -212,6 +212,7 @@ bool kh_service_start_at(kh_service *s, const char *name, const char *redis_url,
     int n = 0;
 
     s->name = name;
+    s->gone = false;
     s->port = port ? port : kh_free_port();
     snprintf(s->addr, sizeof(s->addr), "tcp://127.0.0.1:%d", s->port);
     snprintf(s->log, sizeof(s->log), "%s/%s-%d.log", KEFU_TEST_LOG_DIR, name, s->port);
@@ -304,6 +305,56 @@ cJSON *kh_call(const char *addr, const char *method, const char *params_json,
     return reply;
 }
 
+cJSON *kh_vcallf(const char *addr, const kefu_call_opts *o, const char *method, const char *fmt,
+                 va_list ap)
+{
+    char *params = NULL;
+    cJSON *reply;
+    va_list again;
+    int n;
+
+    if (fmt) {
+        va_copy(again, ap);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        params = n >= 0 ? malloc((size_t)n + 1) : NULL;
+        if (params)
+            vsnprintf(params, (size_t)n + 1, fmt, again);
+        va_end(again);
+    }
+    reply = kh_call(addr, method, params, o);
+    free(params);
+    return reply;
+}
+
+cJSON *kh_callf(const char *addr, const kefu_call_opts *o, const char *method, const char *fmt, ...)
+{
+    va_list ap;
+    cJSON *reply;
+
+    va_start(ap, fmt);
+    reply = kh_vcallf(addr, o, method, fmt, ap);
+    va_end(ap);
+    return reply;
+}
+
+cJSON *kh_service_callf(kh_service *s, const kefu_call_opts *o, const char *method, const char *fmt,
+                        ...)
+{
+    va_list ap;
+    cJSON *reply;
+
+    if (s->gone)
+        return NULL;
+    va_start(ap, fmt);
+    reply = kh_vcallf(s->addr, o, method, fmt, ap);
+    va_end(ap);
+    if (!reply) {
+        fprintf(stderr, "  %s: no reply; the service is gone (log: %s)\n", method, s->log);
+        s->gone = true;
+    }
+    return reply;
+}
+
 char *kh_call_raw(const char *addr, const void *req, size_t len, int timeout_ms)
 {
     kefu_sync_client *c;
@@ -344,6 +395,47 @@ const char *kh_field(const cJSON *reply)
 const cJSON *kh_result(const cJSON *reply)
 {
     return kefu_json_get(reply, "result");
+}
+
+const char *kh_message(const cJSON *reply)
+{
+    const char *m = kefu_json_str(kefu_json_get(reply, "error"), "message");
+    return m ? m : "";
+}
+
+void kh_print_reply(const char *what, const cJSON *reply)
+{
+    char *t = reply ? cJSON_PrintUnformatted(reply) : NULL;
+    fprintf(stderr, "    %s: %.2000s\n", what, t ? t : "(no reply)");
+    cJSON_free(t);
+}
+
+bool kh_expect(const char *file, int line, const cJSON *reply, int code, const char *field,
+               const char *msg_has, const char *what)
+{
+    const char *got_field = kh_field(reply);
+
+    if (kh_code(reply) == code && (!field || (got_field && strcmp(got_field, field) == 0)) &&
+        (!msg_has || strstr(kh_message(reply), msg_has)))
+        return true;
+    fprintf(stderr, "  %s:%d: %s%sexpected ", file, line, what ? what : "", what ? ": " : "");
+    if (code)
+        fprintf(stderr, "code %d", code);
+    else
+        fprintf(stderr, "ok");
+    fprintf(stderr, "%s%s%s%s%s\n", field ? " field " : "", field ? field : "",
+            msg_has ? " message containing \"" : "", msg_has ? msg_has : "", msg_has ? "\"" : "");
+    kh_print_reply("got", reply);
+    kefu_test_failed_checks++;
+    return false;
+}
+
+bool kh_expect_free(const char *file, int line, cJSON *reply, int code, const char *field,
+                    const char *msg_has, const char *what)
+{
+    bool as_expected = kh_expect(file, line, reply, code, field, msg_has, what);
+    cJSON_Delete(reply);
+    return as_expected;
 }
 
 const cJSON *kh_path(const cJSON *v, const char *path)
@@ -433,6 +525,35 @@ bool kh_write_tokens(const char *path, const kh_token *tokens, size_t n)
     return fclose(f) == 0;
 }
 
+bool kh_write_tokens_temp(char *path, size_t cap, const char *prefix, const kh_token *tokens,
+                          size_t n)
+{
+    int fd;
+
+    snprintf(path, cap, "/tmp/%s-XXXXXX", prefix);
+    fd = mkstemp(path);
+    if (fd < 0 || close(fd) != 0 || !kh_write_tokens(path, tokens, n)) {
+        fprintf(stderr, "could not write the tokens file %s\n", path);
+        return false;
+    }
+    return true;
+}
+
+long kh_redis_int(const kh_redis *r, const char *args)
+{
+    char *out = kh_redis_cli(r, args);
+    long n = out ? strtol(out, NULL, 10) : -1;
+    free(out);
+    return n;
+}
+
+void kh_redis_flush(const kh_redis *r)
+{
+    char *out = kh_redis_cli(r, "FLUSHALL");
+    CHECK(out && strstr(out, "OK"));
+    free(out);
+}
+
 /* ---- SP over raw TCP ---- */
 
 const unsigned char kh_sp_req0[8] = {0x00, 'S', 'P', 0x00, 0x00, 0x30, 0x00, 0x00};
@@ -483,10 +604,13 @@ int kh_sp_send_request(int port, const void *body, size_t len)
     kh_put_be64(hdr, 4 + (uint64_t)len);
     hdr[8] = 0x80, hdr[9] = 0, hdr[10] = 0, hdr[11] = 1; /* request id 1 */
     if (send(fd, kh_sp_req0, 8, 0) != 8 || recv(fd, hs, 8, MSG_WAITALL) != 8 ||
-        send(fd, hdr, sizeof(hdr), MSG_NOSIGNAL) != (ssize_t)sizeof(hdr) ||
-        send(fd, body, len, MSG_NOSIGNAL) != (ssize_t)len) {
+        send(fd, hdr, sizeof(hdr), MSG_NOSIGNAL) != (ssize_t)sizeof(hdr)) {
         close(fd);
         return -1;
     }
+    /* A peer that refuses the frame's size closes the connection as soon as
+     * it has read the header: the rest may not go out. That is its answer,
+     * for kh_closed_by_peer to see. */
+    (void)send(fd, body, len, MSG_NOSIGNAL);
     return fd;
 }

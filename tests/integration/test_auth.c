@@ -39,17 +39,11 @@ static const char *create_sales =
     "\"description\":\"到货数量不对\",\"received_by\":{\"name\":\"赵强\",\"department\":\"Sales\"}"
     "}";
 
-static bool write_tokens(const char *path)
-{
-    static const kh_token tokens[] = {
-        {"admin-desk", TOK_ADMIN, "admin", NULL},
-        {"qa-desk", TOK_QA, "staff", "[\"QA\"]"},
-        {"sales-desk", TOK_SALES, "staff", "[\"Sales\"]"},
-        {"auditor", TOK_AUDITOR, "auditor", NULL},
-        {"visits-svc", TOK_SYSTEM, "system", NULL},
-    };
-    return kh_write_tokens(path, tokens, sizeof(tokens) / sizeof(tokens[0]));
-}
+static const kh_token tokens[] = {
+    {"admin-desk", TOK_ADMIN, "admin", NULL},          {"qa-desk", TOK_QA, "staff", "[\"QA\"]"},
+    {"sales-desk", TOK_SALES, "staff", "[\"Sales\"]"}, {"auditor", TOK_AUDITOR, "auditor", NULL},
+    {"visits-svc", TOK_SYSTEM, "system", NULL},
+};
 
 /* One call with `token` (NULL: none). */
 static cJSON *call_as(const char *token, const char *method, const char *params)
@@ -383,9 +377,10 @@ int main(int argc, char **argv)
     int rc;
     const char *extra[3] = {"--tokens", tokens_path, NULL};
 
-    snprintf(tokens_path, sizeof(tokens_path), "/tmp/kefu-test-tokens-%d.json", (int)getpid());
-    if (!write_tokens(tokens_path) || !kh_redis_start(&redis) ||
-        !kh_service_start(&svc, "complaints", redis.url, extra)) {
+    if (!kh_write_tokens_temp(tokens_path, sizeof(tokens_path), "kefu-test-tokens", tokens,
+                              sizeof(tokens) / sizeof(tokens[0])))
+        return 1;
+    if (!kh_redis_start(&redis) || !kh_service_start(&svc, "complaints", redis.url, extra)) {
         fprintf(stderr, "could not start redis or the service\n");
         unlink(tokens_path);
         return 1;

@@ -7,8 +7,6 @@
  * expected_version, idempotency keys, and Hold/Release. Every change bumps
  * `version` and appends exactly one History event, by the token's name.
  */
-#define _GNU_SOURCE /* vasprintf */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,72 +33,17 @@ static char tokens_path[64];
 
 /* ---------------------------------------------------------------- helpers */
 
-static void print_reply(const char *what, const cJSON *r)
-{
-    char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-    fprintf(stderr, "    %s: %s\n", what, t ? t : "(no reply)");
-    cJSON_free(t);
-}
-
-/* Set when a call got no reply at all: the service is gone, and the rest of
- * the suite fails fast instead of waiting out every deadline. */
-static bool service_gone;
-
-/* A call with `token`, optional idempotency key, params from printf. */
-static cJSON *vcall(const char *token, const char *key, const char *method, const char *fmt,
-                    va_list ap)
-{
-    char *params = NULL;
-    cJSON *r;
-    kefu_call_opts o = {
-        .token = token, .deadline_ms = 10000, .max_attempts = 1, .idempotency_key = key};
-
-    if (service_gone || (fmt && vasprintf(&params, fmt, ap) < 0))
-        return NULL;
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    if (!r) {
-        fprintf(stderr, "  %s: no reply; the service is gone (log: %s)\n", method, svc.log);
-        service_gone = true;
-    }
-    return r;
-}
-
-static cJSON *call(const char *method, const char *fmt, ...)
-{
-    va_list ap;
-    cJSON *r;
-    va_start(ap, fmt);
-    r = vcall(TOK_MGR, NULL, method, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
-static cJSON *call_as(const char *token, const char *method, const char *fmt, ...)
-{
-    va_list ap;
-    cJSON *r;
-    va_start(ap, fmt);
-    r = vcall(token, NULL, method, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
-static cJSON *call_key(const char *key, const char *method, const char *fmt, ...)
-{
-    va_list ap;
-    cJSON *r;
-    va_start(ap, fmt);
-    r = vcall(TOK_MGR, key, method, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
-static const char *err_message(const cJSON *r)
-{
-    const char *m = kefu_json_str(kefu_json_get(r, "error"), "message");
-    return m ? m : "";
-}
+/* Calls as the quality manager, as `token`, or with idempotency key `key`;
+ * params from printf. The first call without a reply marks the service gone
+ * and the rest of the suite fails fast. */
+#define OPTS(tok, idem)                                                                            \
+    (&(kefu_call_opts){                                                                            \
+        .token = (tok), .deadline_ms = 10000, .max_attempts = 1, .idempotency_key = (idem)})
+#define call(method, ...) kh_service_callf(&svc, OPTS(TOK_MGR, NULL), (method), __VA_ARGS__)
+#define call_as(token, method, ...)                                                                \
+    kh_service_callf(&svc, OPTS((token), NULL), (method), __VA_ARGS__)
+#define call_key(key, method, ...)                                                                 \
+    kh_service_callf(&svc, OPTS(TOK_MGR, (key)), (method), __VA_ARGS__)
 
 static bool jnull(const cJSON *v, const char *path)
 {
@@ -109,32 +52,9 @@ static bool jnull(const cJSON *v, const char *path)
 
 /* Fails the test (at the caller's line) unless `r` is the error `code`;
  * `field` and `msg_has` are checked when not NULL. */
-static void expect_code(const cJSON *r, int code, const char *field, const char *msg_has,
-                        const char *file, int line)
-{
-    bool bad = kh_code(r) != code;
-    if (!bad && field && (!kh_field(r) || strcmp(kh_field(r), field) != 0))
-        bad = true;
-    if (!bad && msg_has && !strstr(err_message(r), msg_has))
-        bad = true;
-    if (bad) {
-        fprintf(stderr, "  %s:%d: expected code %d%s%s%s%s%s\n", file, line, code,
-                field ? " field " : "", field ? field : "", msg_has ? " message containing \"" : "",
-                msg_has ? msg_has : "", msg_has ? "\"" : "");
-        print_reply("got", r);
-        kefu_test_failed_checks++;
-    }
-}
 #define EXPECT_CODE(r, code, field, msg)                                                           \
-    expect_code((r), (code), (field), (msg), __FILE__, __LINE__)
-#define EXPECT_OK(r)                                                                               \
-    do {                                                                                           \
-        if (!kh_ok(r)) {                                                                           \
-            fprintf(stderr, "  %s:%d: expected ok\n", __FILE__, __LINE__);                         \
-            print_reply("got", (r));                                                               \
-            kefu_test_failed_checks++;                                                             \
-        }                                                                                          \
-    } while (0)
+    kh_expect(__FILE__, __LINE__, (r), (code), (field), (msg), NULL)
+#define EXPECT_OK(r) KH_EXPECT_OK((r), NULL)
 
 static void set_clock(const char *now)
 {
@@ -244,7 +164,7 @@ static void expect_event(const cJSON *events, int i, const char *action, const c
         fprintf(stderr,
                 "  %s:%d: event %d: expected action %s by %s from %s to %s at %s (and details)\n",
                 file, line, i, action, by, from ? from : "null", to, at ? at : "*");
-        print_reply("got", e);
+        kh_print_reply("got", e);
         kefu_test_failed_checks++;
     }
 }
@@ -717,7 +637,7 @@ static void expect_illegal(const char *id, const char *status, const char *metho
     cJSON *r = call(method, params_fmt, id);
     char *now;
 
-    expect_code(r, 9, NULL, status, file, line);
+    kh_expect(file, line, r, 9, NULL, status, NULL);
     if (kh_code(r) != 9)
         fprintf(stderr, "    (%s in %s)\n", method, status);
     cJSON_Delete(r);
@@ -1166,26 +1086,18 @@ KEFU_TESTS = {
     {NULL, NULL},
 };
 
-static bool write_tokens(const char *path)
+int main(int argc, char **argv)
 {
     const kh_token tokens[] = {
         {NAME_MGR, TOK_MGR, "admin", NULL},
         {NAME_DESK, TOK_DESK, "admin", NULL},
     };
-    return kh_write_tokens(path, tokens, sizeof(tokens) / sizeof(tokens[0]));
-}
-
-int main(int argc, char **argv)
-{
     const char *extra[] = {"--tokens", tokens_path, "--test-clock", NULL};
-    int fd, rc;
+    int rc;
 
-    snprintf(tokens_path, sizeof(tokens_path), "/tmp/kefu-lifecycle-tokens-XXXXXX");
-    fd = mkstemp(tokens_path);
-    if (fd < 0 || close(fd) != 0 || !write_tokens(tokens_path)) {
-        fprintf(stderr, "could not write the tokens file\n");
+    if (!kh_write_tokens_temp(tokens_path, sizeof(tokens_path), "kefu-lifecycle-tokens", tokens,
+                              sizeof(tokens) / sizeof(tokens[0])))
         return 1;
-    }
     rc = kh_suite_main(argc, argv, &redis, &svc, "complaints", extra);
     unlink(tokens_path);
     return rc;

@@ -10,10 +10,8 @@
  * Each test starts from an empty Redis (FLUSHALL on the suite's own server)
  * so that lists and figures are exact.
  */
-#define _GNU_SOURCE /* vasprintf */
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,89 +28,21 @@ static kh_service svc;
 
 /* ---------------------------------------------------------------- helpers */
 
-static void print_reply(const char *what, const cJSON *r)
-{
-    char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-    fprintf(stderr, "    %s: %.2000s\n", what, t ? t : "(no reply)");
-    cJSON_free(t);
-}
+/* A call with params from printf. The first call without a reply marks the
+ * service gone and the rest of the suite fails fast. */
+#define call(method, ...)                                                                          \
+    kh_service_callf(&svc, &(kefu_call_opts){.deadline_ms = 20000, .max_attempts = 1}, (method),   \
+                     __VA_ARGS__)
 
-/* Set when a call got no reply at all: the service is gone, and the rest of
- * the suite fails fast instead of waiting out every deadline. */
-static bool service_gone;
-
-static cJSON *call(const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    cJSON *r;
-    va_list ap;
-    kefu_call_opts o = {.deadline_ms = 20000, .max_attempts = 1};
-
-    if (service_gone)
-        return NULL;
-    va_start(ap, fmt);
-    if (fmt && vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    if (!r) {
-        fprintf(stderr, "  %s: no reply; the service is gone (log: %s)\n", method, svc.log);
-        service_gone = true;
-    }
-    return r;
-}
-
-static const char *err_message(const cJSON *r)
-{
-    const char *m = kefu_json_str(kefu_json_get(r, "error"), "message");
-    return m ? m : "";
-}
-
-static void expect_code(const cJSON *r, int code, const char *field, const char *file, int line)
-{
-    bool bad = kh_code(r) != code;
-    if (!bad && field && (!kh_field(r) || strcmp(kh_field(r), field) != 0))
-        bad = true;
-    if (bad) {
-        fprintf(stderr, "  %s:%d: expected code %d%s%s\n", file, line, code, field ? " field " : "",
-                field ? field : "");
-        print_reply("got", r);
-        kefu_test_failed_checks++;
-    }
-}
-#define EXPECT_CODE(r, code, field) expect_code((r), (code), (field), __FILE__, __LINE__)
-#define EXPECT_OK(r)                                                                               \
-    do {                                                                                           \
-        if (!kh_ok(r)) {                                                                           \
-            fprintf(stderr, "  %s:%d: expected ok\n", __FILE__, __LINE__);                         \
-            print_reply("got", (r));                                                               \
-            kefu_test_failed_checks++;                                                             \
-        }                                                                                          \
-    } while (0)
+#define EXPECT_CODE(r, code, field) KH_EXPECT((r), (code), (field), NULL)
+#define EXPECT_OK(r)                KH_EXPECT_OK((r), NULL)
 
 /* A call that must succeed; the reply is dropped. */
-#define DO(method, ...)                                                                            \
-    do {                                                                                           \
-        cJSON *do_r_ = call((method), __VA_ARGS__);                                                \
-        if (!kh_ok(do_r_)) {                                                                       \
-            fprintf(stderr, "  %s:%d: %s failed\n", __FILE__, __LINE__, (method));                 \
-            print_reply("got", do_r_);                                                             \
-            kefu_test_failed_checks++;                                                             \
-        }                                                                                          \
-        cJSON_Delete(do_r_);                                                                       \
-    } while (0)
+#define DO(method, ...) KH_EXPECT_FREE(call((method), __VA_ARGS__), 0, NULL, (method))
 
 static void set_clock(const char *now)
 {
     DO("sys.SetClock", "{\"now\":\"%s\"}", now);
-}
-
-static void flush(void)
-{
-    char *out = kh_redis_cli(&redis, "FLUSHALL");
-    CHECK(out && strstr(out, "OK"));
-    free(out);
 }
 
 /* The complaints a test made, by label, so lists print readably. */
@@ -228,7 +158,7 @@ static char *list_labels(const char *filters, int limit)
                  cur);
         if (!kh_ok(r)) {
             snprintf(out, sizeof(out), "ERR%d", kh_code(r));
-            print_reply("List", r);
+            kh_print_reply("List", r);
             cJSON_Delete(r);
             return out;
         }
@@ -294,7 +224,7 @@ static bool get_overdue(const char *id)
 static void test_list_filters(void)
 {
     kh_wait_serving(&svc);
-    flush();
+    kh_redis_flush(&redis);
     names_reset();
     set_clock("2026-12-02T10:00:00+08:00");
     /* created in the order they were received, so "newest first" is one order */
@@ -402,7 +332,7 @@ static void test_list_filters(void)
 static void test_overdue_due_soon_escalations(void)
 {
     kh_wait_serving(&svc);
-    flush();
+    kh_redis_flush(&redis);
     names_reset();
     set_clock("2026-11-02T10:00:00+08:00");
     create_named("X", (spec){.customer_id = "K1"});
@@ -525,7 +455,7 @@ static void *bulk_create(void *arg)
     kefu_sync_client *c = pool[j->worker];
     kefu_call_opts o = {.deadline_ms = 20000, .max_attempts = 1};
 
-    for (int i = j->from; i < j->to && !service_gone; i++) {
+    for (int i = j->from; i < j->to && !svc.gone; i++) {
         char cust[32];
         spec s = {.customer_id = cust, .category = i % 3 ? "quality" : "delivery"};
         cJSON *p, *reply = NULL;
@@ -698,7 +628,7 @@ static void test_paging_under_inserts(void)
     static bool all[ORIGINALS], even[ORIGINALS];
     cJSON *r;
 
-    flush();
+    kh_redis_flush(&redis);
     names_reset();
     set_clock("2026-11-02T10:00:00+08:00");
     /* the oldest original is a needle that selective filters must find under the rest */
@@ -1019,7 +949,7 @@ static void check_row(const cJSON *row, const char *label, const char *const *ex
         if (!good) {
             fprintf(stderr, "  ledger row %s: %s expected %s\n", label, ledger_columns[c],
                     expect[c] ? expect[c] : "null");
-            print_reply("row", row);
+            kh_print_reply("row", row);
             kefu_test_failed_checks++;
         }
     }
@@ -1032,7 +962,7 @@ static void test_ledger_json_and_csv(void)
     const cJSON *rows;
     const char *csv, *why;
 
-    flush();
+    kh_redis_flush(&redis);
     names_reset();
     set_clock("2026-10-31T23:59:59+08:00");
     create_named("L5", (spec){.customer_id = "K5"});
@@ -1279,7 +1209,7 @@ static void expect_stats(const cJSON *s, long long total, long long closed, doub
                 "  %s:%d: expected total %lld closed %lld on_time_rate %g avg_resolution_hours %g "
                 "avg_rating %g overdue_now %lld (negative = null)\n",
                 file, line, total, closed, on_time, hours, rating, overdue_now);
-        print_reply("got", s);
+        kh_print_reply("got", s);
         kefu_test_failed_checks++;
     }
 }
@@ -1293,7 +1223,7 @@ static void test_stats(void)
     cJSON *r;
     const cJSON *s;
 
-    flush();
+    kh_redis_flush(&redis);
     names_reset();
     set_clock("2026-09-30T23:59:00+08:00");
     create_named("S8", (spec){.category = "quality"});
@@ -1475,7 +1405,7 @@ static void test_report_and_freeze(void)
     cJSON *r, *frozen;
     char *frozen_text, *text;
 
-    flush();
+    kh_redis_flush(&redis);
     names_reset();
     set_clock("2026-10-31T12:00:00+08:00");
     create_named("O1", (spec){0}); /* October: not in the November report */
@@ -1617,7 +1547,6 @@ static void test_report_and_freeze(void)
     cJSON_Delete(r);
     cJSON_free(frozen_text);
     cJSON_Delete(frozen);
-    (void)err_message;
 }
 
 KEFU_TESTS = {

@@ -7,8 +7,6 @@
  * Escalations, Ledger and Stats leave it out. Auditors read everything and
  * change nothing. Archive and Report freeze are for admins.
  */
-#define _GNU_SOURCE /* vasprintf */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,62 +32,22 @@ static char archive_dir[64];
 
 /* ---------------------------------------------------------------- helpers */
 
-static void print_reply(const char *what, const cJSON *r)
-{
-    char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-    fprintf(stderr, "    %s: %.1500s\n", what, t ? t : "(no reply)");
-    cJSON_free(t);
-}
+/* A call as `token` with params from printf. The first call without a reply
+ * marks the service gone and the rest of the suite fails fast. */
+#define call_as(tok, method, ...)                                                                  \
+    kh_service_callf(&svc,                                                                         \
+                     &(kefu_call_opts){.token = (tok), .deadline_ms = 10000, .max_attempts = 1},   \
+                     (method), __VA_ARGS__)
 
-/* Set when a call got no reply at all: the service is gone, and the rest of
- * the suite fails fast instead of waiting out every deadline. */
-static bool service_gone;
-
-static cJSON *call_as(const char *token, const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    cJSON *r;
-    va_list ap;
-    kefu_call_opts o = {.token = token, .deadline_ms = 10000, .max_attempts = 1};
-
-    if (service_gone)
-        return NULL;
-    va_start(ap, fmt);
-    if (fmt && vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    if (!r) {
-        fprintf(stderr, "  %s: no reply; the service is gone (log: %s)\n", method, svc.log);
-        service_gone = true;
-    }
-    return r;
-}
-
-static void expect_code(const cJSON *r, int code, const char *what, const char *file, int line)
-{
-    if (kh_code(r) != code) {
-        fprintf(stderr, "  %s:%d: %s: expected code %d\n", file, line, what, code);
-        print_reply("got", r);
-        kefu_test_failed_checks++;
-    }
-}
-#define EXPECT_CODE(r, code, what) expect_code((r), (code), (what), __FILE__, __LINE__)
-#define EXPECT_OK(r, what)         expect_code((r), 0, (what), __FILE__, __LINE__)
+#define EXPECT_CODE(r, code, what) KH_EXPECT((r), (code), NULL, (what))
+#define EXPECT_OK(r, what)         KH_EXPECT_OK((r), (what))
 
 #define DO_AS(token, method, ...)                                                                  \
-    do {                                                                                           \
-        cJSON *do_r_ = call_as((token), (method), __VA_ARGS__);                                    \
-        EXPECT_OK(do_r_, (method));                                                                \
-        cJSON_Delete(do_r_);                                                                       \
-    } while (0)
+    KH_EXPECT_FREE(call_as((token), (method), __VA_ARGS__), 0, NULL, (method))
 
 static void reset(void)
 {
-    char *out = kh_redis_cli(&redis, "FLUSHALL");
-    CHECK(out && strstr(out, "OK"));
-    free(out);
+    kh_redis_flush(&redis);
     DO_AS(TOK_ADMIN, "sys.SetClock", "{\"now\":\"2026-11-02T10:00:00+08:00\"}");
 }
 
@@ -641,7 +599,7 @@ KEFU_TESTS = {
     {NULL, NULL},
 };
 
-static bool write_tokens(const char *path)
+int main(int argc, char **argv)
 {
     static const kh_token tokens[] = {
         {"admin-desk", TOK_ADMIN, "admin", NULL},
@@ -649,21 +607,18 @@ static bool write_tokens(const char *path)
         {"qa-desk", TOK_QA, "staff", "[\"QA\"]"},
         {"sales-desk", TOK_SALES, "staff", "[\"Sales\"]"},
     };
-    return kh_write_tokens(path, tokens, sizeof(tokens) / sizeof(tokens[0]));
-}
-
-int main(int argc, char **argv)
-{
     const char *extra[] = {"--tokens",      tokens_path, "--test-clock",
                            "--archive-dir", archive_dir, NULL};
     char cmd[128];
-    int fd, rc;
+    int rc;
 
-    snprintf(tokens_path, sizeof(tokens_path), "/tmp/kefu-scope-tokens-XXXXXX");
     snprintf(archive_dir, sizeof(archive_dir), "/tmp/kefu-scope-archive-XXXXXX");
-    fd = mkstemp(tokens_path);
-    if (fd < 0 || close(fd) != 0 || !write_tokens(tokens_path) || !mkdtemp(archive_dir)) {
-        fprintf(stderr, "could not write the tokens file or make the archive dir\n");
+    if (!kh_write_tokens_temp(tokens_path, sizeof(tokens_path), "kefu-scope-tokens", tokens,
+                              sizeof(tokens) / sizeof(tokens[0])))
+        return 1;
+    if (!mkdtemp(archive_dir)) {
+        fprintf(stderr, "could not make the archive dir\n");
+        unlink(tokens_path);
         return 1;
     }
     rc = kh_suite_main(argc, argv, &redis, &svc, "complaints", extra);

@@ -11,12 +11,7 @@
 static kh_redis redis;
 static kh_service svc;
 
-static const char *create_params =
-    "{\"customer\":{\"id\":\"K1\",\"name\":\"华光照明\",\"contact\":{\"person\":\"李雷\","
-    "\"phone\":\"0760-1234567\"}},\"product\":{\"model\":\"CFL-18W\",\"batch\":\"B7\","
-    "\"production_date\":\"2026-03-01\",\"quantity\":12},\"channel\":\"phone\","
-    "\"category\":\"quality\",\"title\":\"灯管不亮\",\"description\":\"到货即不亮\","
-    "\"received_by\":{\"name\":\"王芳\",\"department\":\"QA\"}}";
+static const char *create_params = KH_COMPLAINT_CREATE;
 
 static void test_create_then_get(void)
 {

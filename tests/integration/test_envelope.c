@@ -26,12 +26,7 @@
 static kh_redis redis;
 static kh_service svc;
 
-static const char *create_params =
-    "{\"customer\":{\"id\":\"K1\",\"name\":\"华光照明\",\"contact\":{\"person\":\"李雷\","
-    "\"phone\":\"0760-1234567\"}},\"product\":{\"model\":\"CFL-18W\",\"batch\":\"B7\","
-    "\"production_date\":\"2026-03-01\",\"quantity\":12},\"channel\":\"phone\","
-    "\"category\":\"quality\",\"title\":\"灯管不亮\",\"description\":\"到货即不亮\","
-    "\"received_by\":{\"name\":\"王芳\",\"department\":\"QA\"}}";
+static const char *create_params = KH_COMPLAINT_CREATE;
 
 /* Replies that must come get this much longer under valgrind. */
 static int slow(void)
@@ -202,17 +197,9 @@ static cJSON *create_with(const char *path, const char *value)
     return r;
 }
 
-static long redis_count(const char *args)
-{
-    char *out = kh_redis_cli(&redis, args);
-    long n = out ? strtol(out, NULL, 10) : -1;
-    free(out);
-    return n;
-}
-
 static long complaints_total(void)
 {
-    return redis_count("ZCARD kefu:complaints:idx:all");
+    return kh_redis_int(&redis, "ZCARD kefu:complaints:idx:all");
 }
 
 /* ---- not JSON, not an object ---- */

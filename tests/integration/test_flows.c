@@ -14,8 +14,6 @@
  * Services run with a system peer token, as deployed: the tokens file gives
  * each service a `system` token, and the history shows who acted.
  */
-#define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,21 +38,10 @@ static const kh_token tokens[] = {
     {"returns-service", "returns-peer-token", "system", NULL},
 };
 
-static cJSON *call(const kh_service *s, const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    kefu_call_opts o = {.token = ADMIN, .deadline_ms = 5000};
-    va_list ap;
-    cJSON *r;
-
-    va_start(ap, fmt);
-    if (vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(s->addr, method, params, &o);
-    free(params);
-    return r;
-}
+/* A call to `s` as the admin, params from printf. */
+#define call(s, method, ...)                                                                       \
+    kh_callf((s)->addr, &(kefu_call_opts){.token = ADMIN, .deadline_ms = 5000}, (method),          \
+             __VA_ARGS__)
 
 static void today_plus(int days, char out[11])
 {
@@ -399,13 +386,15 @@ int main(int argc, char **argv)
     char pc[64], pv[64], pr[64];
     const char *cpeers[2] = {pv, pr}, *vpeers[2] = {pc, pr}, *rpeers[2] = {pc, pv};
 
-    snprintf(tokens_path, sizeof(tokens_path), "/tmp/kefu-flows-tokens-%d.json", (int)getpid());
     snprintf(pc, sizeof(pc), "complaints=tcp://127.0.0.1:%d", cport);
     snprintf(pv, sizeof(pv), "visits=tcp://127.0.0.1:%d", vport);
     snprintf(pr, sizeof(pr), "returns=tcp://127.0.0.1:%d", rport);
-    if (!kh_write_tokens(tokens_path, tokens, sizeof(tokens) / sizeof(tokens[0])) ||
-        !kh_redis_start(&redis)) {
-        fprintf(stderr, "could not write tokens or start redis\n");
+    if (!kh_write_tokens_temp(tokens_path, sizeof(tokens_path), "kefu-flows-tokens", tokens,
+                              sizeof(tokens) / sizeof(tokens[0])))
+        return 1;
+    if (!kh_redis_start(&redis)) {
+        fprintf(stderr, "could not start redis\n");
+        unlink(tokens_path);
         return 1;
     }
     if (!start(&complaints, "complaints", cport, "complaints-peer-token", cpeers) ||

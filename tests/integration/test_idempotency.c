@@ -19,12 +19,7 @@
 static kh_redis redis;
 static kh_service svc;
 
-static const char *create_params =
-    "{\"customer\":{\"id\":\"K1\",\"name\":\"华光照明\",\"contact\":{\"person\":\"李雷\","
-    "\"phone\":\"0760-1234567\"}},\"product\":{\"model\":\"CFL-18W\",\"batch\":\"B7\","
-    "\"production_date\":\"2026-03-01\",\"quantity\":12},\"channel\":\"phone\","
-    "\"category\":\"quality\",\"title\":\"灯管不亮\",\"description\":\"到货即不亮\","
-    "\"received_by\":{\"name\":\"王芳\",\"department\":\"QA\"}}";
+static const char *create_params = KH_COMPLAINT_CREATE;
 
 /* The same params with the members in another order (and other white space). */
 static const char *create_params_reordered =
@@ -35,18 +30,10 @@ static const char *create_params_reordered =
     " \"model\": \"CFL-18W\"}, \"customer\": {\"contact\": {\"phone\": \"0760-1234567\","
     " \"person\": \"李雷\"}, \"name\": \"华光照明\", \"id\": \"K1\"}}";
 
-static long redis_int(const char *args)
-{
-    char *out = kh_redis_cli(&redis, args);
-    long n = out ? strtol(out, NULL, 10) : -1;
-    free(out);
-    return n;
-}
-
 /* Complaints in the global index. */
 static long complaints_total(void)
 {
-    return redis_int("ZCARD kefu:complaints:idx:all");
+    return kh_redis_int(&redis, "ZCARD kefu:complaints:idx:all");
 }
 
 /* Complaint records in Redis (kefu:complaint:<id>, not their :history lists). */
@@ -113,7 +100,7 @@ static void test_sequential_replays(void)
         /* One history entry: the create happened once. */
         char args[96];
         snprintf(args, sizeof(args), "LLEN kefu:complaint:%s:history", id);
-        CHECK_INT(redis_int(args), 1);
+        CHECK_INT(kh_redis_int(&redis, args), 1);
     }
     /* Without a key, the same params are a new complaint each time. */
     cJSON *a = create_keyed(create_params, NULL), *b = create_keyed(create_params, NULL);
@@ -334,7 +321,7 @@ static void test_key_kept_24_hours(void)
     CHECK(kh_ok(a));
     CHECK(keys && sscanf(keys, "%255s", key) == 1);
     snprintf(args, sizeof(args), "PTTL '%s'", key);
-    ttl = redis_int(args);
+    ttl = kh_redis_int(&redis, args);
     CHECK(ttl > 86400000L - 60000L && ttl <= 86400000L);
     free(keys);
     cJSON_Delete(a);

@@ -9,8 +9,7 @@
  * text); Stats; List paging while returns are added; complaint_id written
  * to the outbox with the return.
  */
-#define _GNU_SOURCE /* vasprintf */
-#include <stdarg.h>
+#define _GNU_SOURCE /* asprintf */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,80 +24,23 @@ static kh_service svc;
 
 /* ---------------------------------------------------------------- helpers */
 
-static void print_reply(const char *what, const cJSON *r)
-{
-    char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-    fprintf(stderr, "    %s: %.2000s\n", what, t ? t : "(no reply)");
-    cJSON_free(t);
-}
+/* A call with params from printf, optionally with idempotency key `key`. The
+ * first call without a reply marks the service gone and the rest of the
+ * suite fails fast. */
+#define OPTS(idem)                                                                                 \
+    (&(kefu_call_opts){.deadline_ms = 10000, .max_attempts = 1, .idempotency_key = (idem)})
+#define call(method, ...)          kh_service_callf(&svc, OPTS(NULL), (method), __VA_ARGS__)
+#define call_key(key, method, ...) kh_service_callf(&svc, OPTS(key), (method), __VA_ARGS__)
 
-static bool service_gone;
-
-static cJSON *vcall(const char *key, const char *method, const char *fmt, va_list ap)
-{
-    char *params = NULL;
-    cJSON *r;
-    kefu_call_opts o = {.deadline_ms = 10000, .max_attempts = 1, .idempotency_key = key};
-
-    if (service_gone || (fmt && vasprintf(&params, fmt, ap) < 0))
-        return NULL;
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    if (!r) {
-        fprintf(stderr, "  %s: no reply; the service is gone (log: %s)\n", method, svc.log);
-        service_gone = true;
-    }
-    return r;
-}
-
-static cJSON *call(const char *method, const char *fmt, ...)
-{
-    va_list ap;
-    cJSON *r;
-    va_start(ap, fmt);
-    r = vcall(NULL, method, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
-static cJSON *call_key(const char *key, const char *method, const char *fmt, ...)
-{
-    va_list ap;
-    cJSON *r;
-    va_start(ap, fmt);
-    r = vcall(key, method, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
-static void expect(const cJSON *r, int code, const char *field, const char *what, const char *file,
-                   int line)
-{
-    if (kh_code(r) != code || (field && (!kh_field(r) || strcmp(kh_field(r), field) != 0))) {
-        fprintf(stderr, "  %s:%d: %s: expected code %d field %s\n", file, line, what, code,
-                field ? field : "-");
-        print_reply("got", r);
-        kefu_test_failed_checks++;
-    }
-}
-#define EXPECT(r, code, field, what) expect((r), (code), (field), (what), __FILE__, __LINE__)
-#define EXPECT_OK(r, what)           expect((r), 0, NULL, (what), __FILE__, __LINE__)
+#define EXPECT(r, code, field, what) KH_EXPECT((r), (code), (field), (what))
+#define EXPECT_OK(r, what)           KH_EXPECT_OK((r), (what))
 
 /* Calls and expects OK; returns nothing. */
-#define DO(method, ...)                                                                            \
-    do {                                                                                           \
-        cJSON *do_r_ = call((method), __VA_ARGS__);                                                \
-        EXPECT_OK(do_r_, (method));                                                                \
-        cJSON_Delete(do_r_);                                                                       \
-    } while (0)
+#define DO(method, ...) KH_EXPECT_FREE(call((method), __VA_ARGS__), 0, NULL, (method))
 
 /* Calls and expects `code` and `field`. */
 #define FAILS(code, field, method, ...)                                                            \
-    do {                                                                                           \
-        cJSON *f_r_ = call((method), __VA_ARGS__);                                                 \
-        EXPECT(f_r_, (code), (field), (method));                                                   \
-        cJSON_Delete(f_r_);                                                                        \
-    } while (0)
+    KH_EXPECT_FREE(call((method), __VA_ARGS__), (code), (field), (method))
 
 static void set_clock(const char *now)
 {
@@ -107,9 +49,7 @@ static void set_clock(const char *now)
 
 static void reset(void)
 {
-    char *out = kh_redis_cli(&redis, "FLUSHALL");
-    CHECK(out && strstr(out, "OK"));
-    free(out);
+    kh_redis_flush(&redis);
     set_clock("2026-11-02T10:00:00+08:00");
 }
 
@@ -548,7 +488,7 @@ static void test_illegal_transitions(void)
             EXPECT(r, 9, "id", msg);
             if (kh_code(r) == 9 && !strstr(kh_path_str(r, "error.message"), statuses[s])) {
                 fprintf(stderr, "  %s: message does not name the status\n", msg);
-                print_reply("got", r);
+                kh_print_reply("got", r);
                 kefu_test_failed_checks++;
             }
             cJSON_Delete(r);

@@ -6,9 +6,7 @@
  * month boundary at 23:59:59 / 00:00:00 +08:00; and 50 Submits of one
  * customer's 50 confirmed returns in flight at once: exactly one wins.
  */
-#define _GNU_SOURCE /* vasprintf */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,45 +19,14 @@
 static kh_redis redis;
 static kh_service svc;
 
-static void print_reply(const char *what, const cJSON *r)
-{
-    char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-    fprintf(stderr, "    %s: %.1500s\n", what, t ? t : "(no reply)");
-    cJSON_free(t);
-}
+/* A call with params from printf. */
+#define call(method, ...)                                                                          \
+    kh_callf(svc.addr, &(kefu_call_opts){.deadline_ms = 20000, .max_attempts = 1}, (method),       \
+             __VA_ARGS__)
 
-static cJSON *call(const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    va_list ap;
-    cJSON *r;
-    kefu_call_opts o = {.deadline_ms = 20000, .max_attempts = 1};
+#define EXPECT(r, code, what) KH_EXPECT((r), (code), NULL, (what))
 
-    va_start(ap, fmt);
-    if (fmt && vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    return r;
-}
-
-static void expect(const cJSON *r, int code, const char *what, const char *file, int line)
-{
-    if (kh_code(r) != code) {
-        fprintf(stderr, "  %s:%d: %s: expected code %d\n", file, line, what, code);
-        print_reply("got", r);
-        kefu_test_failed_checks++;
-    }
-}
-#define EXPECT(r, code, what) expect((r), (code), (what), __FILE__, __LINE__)
-
-#define DO(code, method, ...)                                                                      \
-    do {                                                                                           \
-        cJSON *do_r_ = call((method), __VA_ARGS__);                                                \
-        EXPECT(do_r_, (code), (method));                                                           \
-        cJSON_Delete(do_r_);                                                                       \
-    } while (0)
+#define DO(code, method, ...) KH_EXPECT_FREE(call((method), __VA_ARGS__), (code), NULL, (method))
 
 static void set_clock(const char *now)
 {
@@ -68,9 +35,7 @@ static void set_clock(const char *now)
 
 static void reset(void)
 {
-    char *out = kh_redis_cli(&redis, "FLUSHALL");
-    CHECK(out && strstr(out, "OK"));
-    free(out);
+    kh_redis_flush(&redis);
     set_clock("2026-11-02T10:00:00+08:00");
 }
 
@@ -101,7 +66,7 @@ static int submit(const char *id)
     cJSON *r = call("returns.Submit", "{\"id\":\"%s\"}", id);
     int code = kh_code(r);
     if (code == 8 && !strstr(kh_path_str(r, "error.message"), "per calendar month")) {
-        print_reply("RESOURCE_EXHAUSTED without the reason", r);
+        kh_print_reply("RESOURCE_EXHAUSTED without the reason", r);
         kefu_test_failed_checks++;
     }
     cJSON_Delete(r);

@@ -7,8 +7,6 @@
  * returns out; Create in another region is PERMISSION_DENIED. Auditors
  * read everything and change nothing; ReloadPolicy is for admins.
  */
-#define _GNU_SOURCE /* vasprintf */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,45 +26,15 @@ static char tokens_path[64];
 #define TOK_SOUTH   "tok-rscope-south-e5d1"
 #define TOK_EAST    "tok-rscope-east-40b9"
 
-static void print_reply(const char *what, const cJSON *r)
-{
-    char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-    fprintf(stderr, "    %s: %.1500s\n", what, t ? t : "(no reply)");
-    cJSON_free(t);
-}
+/* A call as `token` with params from printf. */
+#define call_as(tok, method, ...)                                                                  \
+    kh_callf(svc.addr, &(kefu_call_opts){.token = (tok), .deadline_ms = 10000, .max_attempts = 1}, \
+             (method), __VA_ARGS__)
 
-static cJSON *call_as(const char *token, const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    va_list ap;
-    cJSON *r;
-    kefu_call_opts o = {.token = token, .deadline_ms = 10000, .max_attempts = 1};
-
-    va_start(ap, fmt);
-    if (fmt && vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    return r;
-}
-
-static void expect(const cJSON *r, int code, const char *what, const char *file, int line)
-{
-    if (kh_code(r) != code) {
-        fprintf(stderr, "  %s:%d: %s: expected code %d\n", file, line, what, code);
-        print_reply("got", r);
-        kefu_test_failed_checks++;
-    }
-}
-#define EXPECT(r, code, what) expect((r), (code), (what), __FILE__, __LINE__)
+#define EXPECT(r, code, what) KH_EXPECT((r), (code), NULL, (what))
 
 #define DO_AS(code, token, method, ...)                                                            \
-    do {                                                                                           \
-        cJSON *do_r_ = call_as((token), (method), __VA_ARGS__);                                    \
-        EXPECT(do_r_, (code), (method));                                                           \
-        cJSON_Delete(do_r_);                                                                       \
-    } while (0)
+    KH_EXPECT_FREE(call_as((token), (method), __VA_ARGS__), (code), NULL, (method))
 
 static const char *create_fmt =
     "{\"customer\":{\"id\":\"%s\",\"short_name\":\"明亮\",\"name\":\"明亮灯饰\"},"
@@ -98,9 +66,7 @@ static char *snapshot(const char *id)
 
 static void reset(void)
 {
-    char *out = kh_redis_cli(&redis, "FLUSHALL");
-    CHECK(out && strstr(out, "OK"));
-    free(out);
+    kh_redis_flush(&redis);
     DO_AS(0, TOK_ADMIN, "sys.SetClock", "{\"now\":\"2026-11-02T10:00:00+08:00\"}");
 }
 
@@ -266,14 +232,10 @@ int main(int argc, char **argv)
         {"south-manager", TOK_SOUTH, "staff", "[\"华南\"]"},
         {"east-manager", TOK_EAST, "staff", "[\"华东\"]"},
     };
-    int fd, rc;
+    int rc;
 
-    snprintf(tokens_path, sizeof(tokens_path), "/tmp/kefu-rscope-tokens-XXXXXX");
-    fd = mkstemp(tokens_path);
-    if (fd < 0 || close(fd) != 0 || !kh_write_tokens(tokens_path, tokens, 4)) {
-        fprintf(stderr, "could not write the tokens file\n");
+    if (!kh_write_tokens_temp(tokens_path, sizeof(tokens_path), "kefu-rscope-tokens", tokens, 4))
         return 1;
-    }
     rc = kh_suite_main(argc, argv, &redis, &svc, "returns", extra);
     unlink(tokens_path);
     return rc;

@@ -9,8 +9,6 @@
  * follow-ups and yearly surveys created once, symposiums, List paging,
  * the weekly report and refused inputs.
  */
-#define _GNU_SOURCE /* vasprintf */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,40 +21,17 @@
 static kh_redis redis;
 static kh_service svc, complaints;
 
-static cJSON *call(const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    kefu_call_opts o = {.deadline_ms = 10000, .max_attempts = 1};
-    va_list ap;
-    cJSON *r;
+/* A call with params from printf. */
+#define call(method, ...)                                                                          \
+    kh_callf(svc.addr, &(kefu_call_opts){.deadline_ms = 10000, .max_attempts = 1}, (method),       \
+             __VA_ARGS__)
 
-    va_start(ap, fmt);
-    if (fmt && vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    return r;
-}
-
-static void expect(const cJSON *r, int code, const char *field, const char *what, int line)
-{
-    if (kh_code(r) != code || (field && (!kh_field(r) || strcmp(kh_field(r), field) != 0))) {
-        char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-        fprintf(stderr, "  line %d: %s: expected code %d field %s, got %.800s\n", line, what, code,
-                field ? field : "-", t ? t : "(no reply)");
-        cJSON_free(t);
-        kefu_test_failed_checks++;
-    }
-}
-#define EXPECT_OK(r, what)               expect((r), 0, NULL, (what), __LINE__)
-#define EXPECT_ERR(r, code, field, what) expect((r), (code), (field), (what), __LINE__)
+#define EXPECT_OK(r, what)               KH_EXPECT_OK((r), (what))
+#define EXPECT_ERR(r, code, field, what) KH_EXPECT((r), (code), (field), (what))
 
 static void set_clock(const char *now)
 {
-    cJSON *r = call("sys.SetClock", "{\"now\":\"%s\"}", now);
-    EXPECT_OK(r, "sys.SetClock");
-    cJSON_Delete(r);
+    KH_EXPECT_FREE(call("sys.SetClock", "{\"now\":\"%s\"}", now), 0, NULL, "sys.SetClock");
 }
 
 static void flush(void)
@@ -74,28 +49,20 @@ static long long state_keys(void)
     return n;
 }
 
-/* The member at dotted `path` of a reply's result; numeric parts index arrays. */
+/* The member, string or integer at dotted `path` of a reply's result. */
 static const cJSON *rget(const cJSON *reply, const char *path)
 {
-    const cJSON *v = kh_result(reply);
-    char buf[256], *save = NULL;
-
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
-        v = (*t >= '0' && *t <= '9') ? cJSON_GetArrayItem(v, atoi(t)) : kefu_json_get(v, t);
-    return v;
+    return kh_path(kh_result(reply), path);
 }
 
 static const char *rstr(const cJSON *reply, const char *path)
 {
-    const cJSON *v = rget(reply, path);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    return kh_str(reply, path);
 }
 
 static long long rnum(const cJSON *reply, const char *path)
 {
-    int64_t n;
-    return kefu_json_int(rget(reply, path), &n) ? (long long)n : -999999;
+    return kh_path_int(kh_result(reply), path);
 }
 
 static double now_s(void)
@@ -901,7 +868,8 @@ static void test_bad_inputs_change_nothing(void)
     keys_before = kh_redis_cli(&redis, "--no-raw KEYS kefu:visit*");
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cJSON *r = call(cases[i].method, "%s", cases[i].params);
-        expect(r, cases[i].code, cases[i].field, cases[i].method, (int)i);
+        if (!KH_EXPECT(r, cases[i].code, cases[i].field, cases[i].method))
+            fprintf(stderr, "    (case %zu: %s)\n", i, cases[i].params);
         cJSON_Delete(r);
     }
     CHECK_INT(state_keys(), before);

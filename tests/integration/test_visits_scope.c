@@ -7,8 +7,6 @@
  * everything and change nothing; ScheduleFollowUp and AnnualSurvey are for
  * the system and admin roles.
  */
-#define _GNU_SOURCE /* vasprintf */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,41 +26,16 @@ static char tokens_path[64];
 #define TOK_SALES   "tok-visits-sales-1f6b"
 #define TOK_SYSTEM  "tok-visits-system-a3d8"
 
-static cJSON *call_as(const char *token, const char *method, const char *fmt, ...)
-{
-    char *params = NULL;
-    kefu_call_opts o = {.token = token, .deadline_ms = 10000, .max_attempts = 1};
-    va_list ap;
-    cJSON *r;
+/* A call as `token` with params from printf. */
+#define call_as(tok, method, ...)                                                                  \
+    kh_callf(svc.addr, &(kefu_call_opts){.token = (tok), .deadline_ms = 10000, .max_attempts = 1}, \
+             (method), __VA_ARGS__)
 
-    va_start(ap, fmt);
-    if (fmt && vasprintf(&params, fmt, ap) < 0)
-        params = NULL;
-    va_end(ap);
-    r = kh_call(svc.addr, method, params, &o);
-    free(params);
-    return r;
-}
-
-static void expect(const cJSON *r, int code, const char *what, int line)
-{
-    if (kh_code(r) != code) {
-        char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-        fprintf(stderr, "  line %d: %s: expected code %d, got %.600s\n", line, what, code,
-                t ? t : "(no reply)");
-        cJSON_free(t);
-        kefu_test_failed_checks++;
-    }
-}
-#define EXPECT_CODE(r, code, what) expect((r), (code), (what), __LINE__)
+#define EXPECT_CODE(r, code, what) KH_EXPECT((r), (code), NULL, (what))
 
 /* Calls and checks the code, discarding the reply. */
 #define EXPECT_CALL(code, token, method, ...)                                                      \
-    do {                                                                                           \
-        cJSON *ec_r_ = call_as((token), (method), __VA_ARGS__);                                    \
-        EXPECT_CODE(ec_r_, (code), (method));                                                      \
-        cJSON_Delete(ec_r_);                                                                       \
-    } while (0)
+    KH_EXPECT_FREE(call_as((token), (method), __VA_ARGS__), (code), NULL, (method))
 
 static int items(const cJSON *r)
 {
@@ -236,14 +209,10 @@ int main(int argc, char **argv)
         {"complaints-svc", TOK_SYSTEM, "system", NULL},
     };
     const char *extra[] = {"--tokens", tokens_path, "--test-clock", NULL};
-    int fd, rc;
+    int rc;
 
-    snprintf(tokens_path, sizeof(tokens_path), "/tmp/kefu-visits-tokens-XXXXXX");
-    fd = mkstemp(tokens_path);
-    if (fd < 0 || close(fd) != 0 || !kh_write_tokens(tokens_path, tokens, 5)) {
-        fprintf(stderr, "could not write the tokens file\n");
+    if (!kh_write_tokens_temp(tokens_path, sizeof(tokens_path), "kefu-visits-tokens", tokens, 5))
         return 1;
-    }
     rc = kh_suite_main(argc, argv, &redis, &svc, "visits", extra);
     unlink(tokens_path);
     return rc;

@@ -64,7 +64,7 @@ static void test_record_fields(void)
                            "\"title\":\"t\",\"description\":\"d\",\"received_by\":{\"name\":\"a\","
                            "\"department\":\"QA\"},\"received_at\":\"2026-11-30T23:30:00+08:00\"}");
     cJSON *rec = complaints_record_new(p, at("2026-12-01T09:00:00+08:00"), TZ);
-    char key[16];
+    char key[KEFU_ID_TEXT_SIZE];
 
     CHECK_STR(kefu_json_str(rec, "status"), "received");
     CHECK_STR(kefu_json_str(rec, "received_at"), "2026-11-30T23:30:00+08:00");
@@ -72,7 +72,7 @@ static void test_record_fields(void)
     CHECK(cJSON_IsTrue(kefu_json_get(rec, "escalated")));
     CHECK(cJSON_IsArray(kefu_json_get(rec, "return_ids")));
     CHECK(cJSON_IsNull(kefu_json_get(rec, "remedy_sought")));
-    complaints_customer_key(p, key, sizeof(key));
+    kefu_json_id_text(kefu_json_get(kefu_json_get(p, "customer"), "id"), key);
     CHECK_STR(key, "42");
     cJSON_Delete(rec);
     cJSON_Delete(p);

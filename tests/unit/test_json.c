@@ -558,7 +558,37 @@ static void test_canonical_large_and_stable(void)
     cJSON_Delete(obj);
 }
 
+/* Ids as index keys: strings whole (64 four-byte characters fit), integers
+ * as decimal text, so "7" and 7 are the same customer. */
+static void test_id_text(void)
+{
+    char out[KEFU_ID_TEXT_SIZE], want[KEFU_ID_TEXT_SIZE] = "";
+    cJSON *v;
+
+    for (int i = 0; i < 64; i++)
+        strcat(want, "\xF0\x9F\x98\x80"); /* 😀 */
+    v = cJSON_CreateString(want);
+    kefu_json_id_text(v, out);
+    CHECK_STR(out, want);
+    cJSON_Delete(v);
+    v = cJSON_CreateNumber(7);
+    kefu_json_id_text(v, out);
+    CHECK_STR(out, "7");
+    cJSON_Delete(v);
+    v = cJSON_CreateNumber(-9007199254740991.0);
+    kefu_json_id_text(v, out);
+    CHECK_STR(out, "-9007199254740991");
+    cJSON_Delete(v);
+    v = cJSON_CreateNumber(1.5);
+    kefu_json_id_text(v, out);
+    CHECK_STR(out, "");
+    cJSON_Delete(v);
+    kefu_json_id_text(NULL, out);
+    CHECK_STR(out, "");
+}
+
 KEFU_TESTS = {
+    {"id_text", test_id_text},
     {"accepts_valid", test_accepts_valid},
     {"values_survive", test_values_survive},
     {"rejects_empty", test_rejects_empty},

@@ -1,5 +1,6 @@
 /* test_utf8.c - strict RFC 3629 validation and code point counting. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,8 +146,37 @@ static void test_count(void)
     CHECK_INT(kefu_utf8_count("a\0b", 3), 3);
 }
 
+/* A byte-counted cut can leave half a character; trim_end drops it. */
+static void test_trim_end(void)
+{
+    static const char *const whole[] = {"", "abc", "客", "a客", "😀", "é"};
+    char buf[32];
+
+    for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+        size_t n = strlen(whole[i]);
+        snprintf(buf, sizeof(buf), "%s", whole[i]);
+        kefu_utf8_trim_end(buf);
+        CHECK_STR(buf, whole[i]); /* complete text is left alone */
+        /* Every cut inside the last character goes back to before it. */
+        for (size_t cut = 1; cut < n; cut++) {
+            memcpy(buf, whole[i], cut);
+            buf[cut] = '\0';
+            kefu_utf8_trim_end(buf);
+            CHECK(kefu_utf8_valid(buf, strlen(buf)));
+            CHECK(strlen(buf) <= cut);
+        }
+    }
+    snprintf(buf, sizeof(buf), "%s", "ab\xE5\xAE"); /* 客 cut after two of three bytes */
+    kefu_utf8_trim_end(buf);
+    CHECK_STR(buf, "ab");
+    snprintf(buf, sizeof(buf), "%s", "ab\xF0\x9F\x98"); /* 😀 cut after three of four */
+    kefu_utf8_trim_end(buf);
+    CHECK_STR(buf, "ab");
+}
+
 KEFU_TESTS = {
     {"table", test_table},
+    {"trim_end", test_trim_end},
     {"every_offset", test_every_offset},
     {"second_byte_ranges", test_second_byte_ranges},
     {"length_bounds", test_length_bounds},
