@@ -363,7 +363,25 @@ static void test_two_replicas_each_entry_once(void)
     CHECK_INT(kh_service_stop(&complaints), 0);
 }
 
+/* A mistyped peer address stops the service at start, naming it, rather
+ * than parking every entry for that peer later. */
+static void test_bad_peer_address_refused(void)
+{
+    kh_service s;
+    static const char *const bad[] = {"visits=tcp//127.0.0.1:1", "visits=", "=tcp://127.0.0.1:1",
+                                      "visits=http://127.0.0.1:1"};
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *extra[] = {"--peer", bad[i], NULL};
+        char cmd[300];
+        CHECK(!kh_service_start(&s, "complaints", redis.url, extra));
+        snprintf(cmd, sizeof(cmd), "grep -q -- '--peer' '%s'", s.log);
+        CHECK(system(cmd) == 0);
+    }
+}
+
 KEFU_TESTS = {
+    {"bad_peer_address_refused", test_bad_peer_address_refused},
     {"peer_down_delays_never_drops", test_peer_down_delays_never_drops},
     {"kill9_mid_delivery_effect_once", test_kill9_mid_delivery_effect_once},
     {"two_replicas_each_entry_once", test_two_replicas_each_entry_once},

@@ -36,6 +36,8 @@ static const kh_token tokens[] = {
     {"visits-service", "visits-peer-token", "system", NULL},
     {"complaints-service", "complaints-peer-token", "system", NULL},
     {"returns-service", "returns-peer-token", "system", NULL},
+    {"cs-staff", "staff-token", "staff", "[\"CS\"]"},
+    {"auditor", "auditor-token", "auditor", NULL},
 };
 
 /* A call to `s` as the admin, params from printf. */
@@ -337,7 +339,55 @@ static void test_refused_entry_kept_failed(void)
         r = kh_call(returns.addr, "sys.OutboxRetry", params, &o);
         CHECK_INT(kh_code(r), 7); /* PERMISSION_DENIED */
         cJSON_Delete(r);
+        r = kh_call(returns.addr, "sys.OutboxDrop", params, &o);
+        CHECK_INT(kh_code(r), 7);
+        cJSON_Delete(r);
     }
+    /* Entries carry other departments' data: staff may not list them;
+     * auditors may. */
+    {
+        kefu_call_opts staff = {.token = "staff-token"}, auditor = {.token = "auditor-token"};
+        r = kh_call(returns.addr, "sys.Outbox", NULL, &staff);
+        CHECK_INT(kh_code(r), 7);
+        cJSON_Delete(r);
+        r = kh_call(returns.addr, "sys.Outbox", NULL, &auditor);
+        CHECK_INT(kh_path_int(kh_result(r), "failed"), 1);
+        cJSON_Delete(r);
+    }
+    /* Dropped for good: gone from the listing and the gauges. */
+    r = call(&returns, "sys.OutboxDrop", "{\"id\":\"%s\"}", id);
+    CHECK_STR(kh_str(r, "state"), "dropped");
+    cJSON_Delete(r);
+    r = call(&returns, "sys.OutboxDrop", "{\"id\":\"%s\"}", id);
+    CHECK_INT(kh_code(r), 5); /* NOT_FOUND: nothing left to drop */
+    cJSON_Delete(r);
+    r = call(&returns, "sys.Outbox", "{}");
+    CHECK_INT(kh_path_int(kh_result(r), "failed"), 0);
+    CHECK_INT(cJSON_GetArraySize(kh_path(kh_result(r), "entries")), 0);
+    cJSON_Delete(r);
+    kh_sleep_ms(400);
+    r = call(&returns, "sys.Metrics", "{}");
+    CHECK_INT(kh_path_int(kh_result(r), "outbox.failed"), 0);
+    cJSON_Delete(r);
+}
+
+/* A return of another customer is not linked to the complaint. */
+static void test_link_checks_the_customer(void)
+{
+    char cid[32];
+    cJSON *r = call(&complaints, "complaints.Create", "%s", KH_COMPLAINT_CREATE);
+
+    snprintf(cid, sizeof(cid), "%s", kh_str(r, "id") ? kh_str(r, "id") : "");
+    cJSON_Delete(r);
+    r = call(&complaints, "complaints.LinkReturn",
+             "{\"id\":\"%s\",\"return_id\":\"R2026-000777\",\"customer_id\":\"someone-else\"}",
+             cid);
+    CHECK_INT(kh_code(r), 9); /* FAILED_PRECONDITION */
+    CHECK_STR(kh_field(r), "customer_id");
+    cJSON_Delete(r);
+    r = call(&complaints, "complaints.Get", "{\"id\":\"%s\"}", cid);
+    CHECK_INT(cJSON_GetArraySize(kh_path(kh_result(r), "return_ids")), 0);
+    cJSON_Delete(r);
 }
 
 /* What every service's sys.Metrics says about its outbox once it drained. */
@@ -368,6 +418,7 @@ KEFU_TESTS = {
     {"unsatisfied_followup_reopens", test_unsatisfied_followup_reopens},
     {"return_links_its_complaint", test_return_links_its_complaint},
     {"refused_entry_kept_failed", test_refused_entry_kept_failed},
+    {"link_checks_the_customer", test_link_checks_the_customer},
     {"outbox_metrics", test_outbox_metrics},
     {NULL, NULL},
 };
