@@ -27,7 +27,7 @@ static const kefu_field check_params[] = {
 };
 
 static const kefu_field customer_fields[] = {
-    KEFU_F_ID("id", KEFU_REQUIRED, 64, "the customer's id"),
+    KEFU_F_ID("id", KEFU_REQUIRED, RETURNS_CUSTOMER_ID_MAX, "the customer's id"),
     KEFU_F_STRING("short_name", KEFU_REQUIRED, 1, 20, "short name: the boxes' labels"),
     KEFU_F_STRING("name", KEFU_REQUIRED, 1, 200, "the customer's name"),
     KEFU_F_END,
@@ -150,7 +150,7 @@ static const kefu_field cancel_params[] = {
 
 static const kefu_field list_params[] = {
     KEFU_F_ENUM("status", 0, statuses, "only this status"),
-    KEFU_F_ID("customer_id", 0, 64, "only this customer's"),
+    KEFU_F_ID("customer_id", 0, RETURNS_CUSTOMER_ID_MAX, "only this customer's"),
     KEFU_F_STRING("region", 0, 1, 63, "only this region"),
     KEFU_F_DATE("from", 0, "created on or after this business date"),
     KEFU_F_DATE("to", 0, "created on or before this business date"),

@@ -2,6 +2,7 @@
  * queries.c - returns.Get, History, List, PackingList and Stats.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -59,7 +60,8 @@ void returns_list(kefu_call *call)
     const char *cursor = kefu_json_str(p, "cursor"), *from = kefu_json_str(p, "from");
     const char *to = kefu_json_str(p, "to");
     int tz = tz_of(call);
-    char customer[80] = "", from_ms[24] = "", to_ms[24] = "", limit[8], order[24] = "";
+    char customer[KEFU_ID_TEXT_SIZE] = "", from_ms[24] = "", to_ms[24] = "", limit[8],
+         order[24] = "";
     int64_t n = 50;
     const cJSON *cust = kefu_json_get(p, "customer_id");
 
@@ -74,8 +76,7 @@ void returns_list(kefu_call *call)
         }
         snprintf(order, sizeof(order), "%s", cursor + 1);
     }
-    if (cust)
-        returns_customer_key(cust, customer, sizeof(customer));
+    kefu_json_id_text(cust, customer);
     if (from)
         snprintf(from_ms, sizeof(from_ms), "%lld", (long long)day_start(from, tz, 0));
     if (to)
@@ -128,42 +129,97 @@ void returns_packing_list(kefu_call *call)
         returns_store_run(call, RETURNS_GET, 1, &id, on_packing_record, NULL);
 }
 
+/* A Stats call across its steps: the range, where the next step goes on,
+ * and the counts so far. The call owns it. */
+typedef struct {
+    returns_tally *tally;
+    char from_ms[24], to_ms[24], batch[16];
+    char cursor[40]; /* the last id examined; "" before the first step */
+} stats_state;
+
+static void stats_state_free(void *p)
+{
+    stats_state *st = p;
+    returns_tally_free(st->tally);
+    free(st);
+}
+
+static void stats_step(kefu_call *call, stats_state *st);
+
+/* One step's rows counted; the next step, or the answer when the range is
+ * done. Each step is a short script and a short parse, and the loop serves
+ * other calls while Redis runs the next one. */
 static void on_stats_rows(kefu_call *call, const char *json, size_t len, void *arg)
 {
-    const cJSON *p = kefu_call_params(call), *row;
-    cJSON *rows = cJSON_ParseWithLength(json, len), *out;
-    returns_tally *t;
+    stats_state *st = arg;
+    const cJSON *p = kefu_call_params(call), *row, *next;
+    cJSON *doc = cJSON_ParseWithLength(json, len), *out;
+    kefu_error err;
 
-    (void)arg;
-    if (!cJSON_IsArray(rows) || !(t = returns_tally_new())) {
-        cJSON_Delete(rows);
+    if (!cJSON_IsArray(kefu_json_get(doc, "rows"))) {
+        cJSON_Delete(doc);
         kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "storage returned bad rows");
         return;
     }
-    cJSON_ArrayForEach(row, rows) returns_tally_add(t, row);
-    out = returns_tally_json(t);
+    cJSON_ArrayForEach(row, kefu_json_get(doc, "rows")) returns_tally_add(st->tally, row);
+    if (returns_tally_check(st->tally, &err) != KEFU_STATUS_OK) {
+        cJSON_Delete(doc);
+        kefu_call_reply_err(call, &err);
+        return;
+    }
+    next = kefu_json_get(doc, "next");
+    if (cJSON_IsString(next)) {
+        if (strlen(next->valuestring) >= sizeof(st->cursor)) {
+            cJSON_Delete(doc);
+            kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL,
+                                  "storage returned a bad cursor");
+            return;
+        }
+        snprintf(st->cursor, sizeof(st->cursor), "%s", next->valuestring);
+        cJSON_Delete(doc);
+        stats_step(call, st);
+        return;
+    }
+    cJSON_Delete(doc);
+    if (!(out = returns_tally_json(st->tally))) {
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
+        return;
+    }
     cJSON_AddStringToObject(out, "from", kefu_json_str(p, "from"));
     cJSON_AddStringToObject(out, "to", kefu_json_str(p, "to"));
-    returns_tally_free(t);
-    cJSON_Delete(rows);
     kefu_call_reply_ok(call, out);
 }
 
+static void stats_step(kefu_call *call, stats_state *st)
+{
+    const char *args[] = {st->from_ms, st->to_ms, st->cursor, st->batch};
+    returns_store_step(call, RETURNS_ROWS, 4, args, on_stats_rows, st);
+}
+
+/* Stats reads the range in steps of RETURNS_STATS_BATCH returns (rows.lua)
+ * and counts in C as the rows come. */
 void returns_stats(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
     int tz = tz_of(call);
     kefu_ms a = day_start(kefu_json_str(p, "from"), tz, 0);
     kefu_ms b = day_start(kefu_json_str(p, "to"), tz, 1);
-    char from_ms[24], to_ms[24];
+    stats_state *st;
 
     if (b <= a) {
         kefu_call_reply_error(call, KEFU_STATUS_INVALID_ARGUMENT, "to",
                               "params.to: must not be before from");
         return;
     }
-    snprintf(from_ms, sizeof(from_ms), "%lld", (long long)a);
-    snprintf(to_ms, sizeof(to_ms), "%lld", (long long)b);
-    const char *args[] = {from_ms, to_ms};
-    returns_store_run(call, RETURNS_ROWS, 2, args, on_stats_rows, NULL);
+    st = calloc(1, sizeof(*st));
+    if (!st || !(st->tally = returns_tally_new())) {
+        free(st);
+        kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    kefu_call_own(call, st, stats_state_free);
+    snprintf(st->from_ms, sizeof(st->from_ms), "%lld", (long long)a);
+    snprintf(st->to_ms, sizeof(st->to_ms), "%lld", (long long)b);
+    snprintf(st->batch, sizeof(st->batch), "%d", RETURNS_STATS_BATCH);
+    stats_step(call, st);
 }

@@ -25,18 +25,6 @@ bool returns_cents_of(const cJSON *v, int64_t *out)
     return kefu_json_int(v, out);
 }
 
-void returns_customer_key(const cJSON *id, char *out, size_t cap)
-{
-    int64_t n;
-
-    if (cJSON_IsString(id))
-        snprintf(out, cap, "%s", id->valuestring);
-    else if (kefu_json_int(id, &n))
-        snprintf(out, cap, "%" PRId64, n);
-    else
-        snprintf(out, cap, "%s", "");
-}
-
 bool returns_id_valid(const char *id, char prefix)
 {
     size_t n = id ? strlen(id) : 0;
@@ -299,10 +287,9 @@ kefu_status returns_create_args_build(returns_create_args *a, const returns_poli
     if (complaint_id && !returns_id_valid(complaint_id, 'C'))
         return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, "complaint_id",
                               "params.complaint_id: must look like C2026-000001");
+    kefu_json_id_text(kefu_json_get(kefu_json_get(params, "customer"), "id"), a->customer);
     if (build_record(policy, params, now, &rec, err) != KEFU_STATUS_OK)
         return err->status;
-    returns_customer_key(kefu_json_get(kefu_json_get(params, "customer"), "id"), a->customer,
-                         sizeof(a->customer));
     snprintf(a->year, sizeof(a->year), "%04d", kefu_time_to_date(now, tz).year);
     snprintf(a->created_ms, sizeof(a->created_ms), "%lld", (long long)now);
     snprintf(a->boxes, sizeof(a->boxes), "%d", cJSON_GetArraySize(kefu_json_get(params, "boxes")));

@@ -11,8 +11,10 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
+#include "json.h"
 #include "policy.h"
 #include "rpc.h"
 #include "timeutil.h"
@@ -97,6 +99,11 @@ char *returns_store_source(returns_script script);
 #define RETURNS_MAX_BOXES     200
 #define RETURNS_MAX_BOX_LINES 200
 
+/* The longest customer id the schemas accept, in characters; its key
+ * (kefu_json_id_text, KEFU_ID_TEXT_SIZE) is never cut: two ids differing in
+ * their last character are two customers with two quotas. */
+#define RETURNS_CUSTOMER_ID_MAX 64
+
 /* The arguments of the create script for Create's validated params. */
 typedef struct {
     const char *argv[64];
@@ -104,7 +111,7 @@ typedef struct {
     char *texts[32]; /* owned JSON texts the argv points into */
     int n_texts;
     cJSON *rec; /* the field names point into it */
-    char year[8], customer[80], created_ms[24], boxes[8];
+    char year[8], customer[KEFU_ID_TEXT_SIZE], created_ms[24], boxes[8];
 } returns_create_args;
 /*
  * Checks what the schema cannot (item categories, components, conditions
@@ -119,8 +126,6 @@ typedef struct {
 kefu_status returns_create_args_build(returns_create_args *a, const returns_policy *policy,
                                       const cJSON *params, kefu_ms now, kefu_error *err);
 void returns_create_args_free(returns_create_args *a);
-/* The customer id of Create's params as text: the key of its index and quota. */
-void returns_customer_key(const cJSON *id, char *out, size_t cap);
 /* True when `id` looks like R2026-000001 (`prefix` 'R'), C2026-000001 ('C'). */
 bool returns_id_valid(const char *id, char prefix);
 /* An integer number of cents as a JSON number, written as integer text. */
@@ -149,13 +154,33 @@ cJSON *returns_packing_json(const returns_policy *policy, const cJSON *record);
 void returns_packing_text(const cJSON *packing, kefu_buf *out);
 
 /* ---- stats.c ---- */
+/* Stats' money sums stay at most 2^53 - 1 cents (exact in any JSON number);
+ * a range that passes it is OUT_OF_RANGE. */
+#define RETURNS_MAX_TOTAL_CENTS ((INT64_C(1) << 53) - 1)
+/* Rejection reasons Stats names (most frequent first); the rest are counted
+ * in rejection_reasons_other. */
+#define RETURNS_STATS_TOP_REASONS 50
+/* Distinct reasons a tally keeps (they are free text of up to 2000
+ * characters); rejections with a reason first seen after that go to other. */
+#define RETURNS_STATS_MAX_REASONS 4096
+/* Returns rows.lua examines per step (a step also ends after about 1 MiB
+ * of rows), so no step holds Redis or the service's loop for long. */
+#define RETURNS_STATS_BATCH 500
+
 typedef struct returns_tally returns_tally;
 returns_tally *returns_tally_new(void);
 void returns_tally_free(returns_tally *t);
-/* Adds one row of rows.lua ({id, status, region, items, settlement, rejection}). */
+/* Adds one row of rows.lua ({id, status, region, items, settlement,
+ * rejection}); nothing once the tally has failed (see returns_tally_check). */
 void returns_tally_add(returns_tally *t, const cJSON *row);
+/* OK, or the first failure of an add (the tally is only good for freeing
+ * then): OUT_OF_RANGE (field "from") when a money sum would pass
+ * RETURNS_MAX_TOTAL_CENTS, INTERNAL when out of memory. */
+kefu_status returns_tally_check(const returns_tally *t, kefu_error *err);
 /* {total, by_status, credit_total_cents, credit_by_category, credit_by_region,
- *  rejection_reasons: [{reason, count}] most frequent first}. Caller deletes. */
+ *  rejection_reasons: [{reason, count}] (the RETURNS_STATS_TOP_REASONS most
+ *  frequent, then by reason), rejection_reasons_other (rejections not listed)}.
+ *  Caller deletes; NULL when out of memory. */
 cJSON *returns_tally_json(const returns_tally *t);
 
 #endif
