@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "complaints.h"
 #include "json.h"
+#include "params.h"
 
 /* The id param, or NULL after replying INVALID_ARGUMENT. */
 static const char *id_param(kefu_call *call)
@@ -26,10 +27,7 @@ static const char *id_param(kefu_call *call)
 /* expected_version as text, "" when absent. */
 static void version_param(kefu_call *call, char out[24])
 {
-    int64_t v;
-    out[0] = '\0';
-    if (kefu_json_int(kefu_json_get(kefu_call_params(call), "expected_version"), &v))
-        snprintf(out, 24, "%lld", (long long)v);
+    kefu_param_int_text(call, "expected_version", NULL, out);
 }
 
 /* An optional string param as JSON text ("null" when absent). Caller frees. */

@@ -3,6 +3,7 @@
  * declarations validate requests and are what sys.Describe prints.
  */
 #include "auth.h"
+#include "customer.h"
 #include "complaints.h"
 
 static const char *const channels[] = {"phone",   "visit", "email", "letter",
@@ -18,20 +19,6 @@ static const char *const formats[] = {"json", "csv", NULL};
 #define VERSION_FIELD                                                                              \
     KEFU_F_INT("expected_version", 0, 1, 1000000000000LL,                                          \
                "the version the change is meant for; ABORTED when it moved on")
-
-static const kefu_field contact_fields[] = {
-    KEFU_F_STRING("person", 0, 0, 100, "contact person"),
-    KEFU_F_STRING("phone", 0, 0, 40, "telephone"),
-    KEFU_F_STRING("email", 0, 0, 254, "e-mail address"),
-    KEFU_F_END,
-};
-
-static const kefu_field customer_fields[] = {
-    KEFU_F_ID("id", KEFU_REQUIRED, 64, "the customer's id"),
-    KEFU_F_STRING("name", KEFU_REQUIRED, 1, 200, "the customer's name"),
-    KEFU_F_OBJECT("contact", 0, contact_fields, "who to talk to"),
-    KEFU_F_END,
-};
 
 static const kefu_field product_fields[] = {
     KEFU_F_STRING("model", KEFU_REQUIRED, 1, 100, "product model"),
@@ -49,7 +36,7 @@ static const kefu_field person_fields[] = {
 };
 
 static const kefu_field create_params[] = {
-    KEFU_F_OBJECT("customer", KEFU_REQUIRED, customer_fields, "the complaining customer"),
+    KEFU_F_OBJECT("customer", KEFU_REQUIRED, kefu_customer_fields, "the complaining customer"),
     KEFU_F_OBJECT("product", KEFU_REQUIRED, product_fields, "the product concerned"),
     KEFU_F_ENUM("channel", KEFU_REQUIRED, channels, "how the complaint arrived"),
     KEFU_F_ENUM("category", KEFU_REQUIRED, categories, "what the complaint is about"),

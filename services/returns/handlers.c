@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "json.h"
+#include "params.h"
 #include "returns.h"
 
 void returns_policy_method(kefu_call *call)
@@ -82,10 +83,7 @@ static const char *id_param(kefu_call *call)
 /* expected_version as text, "" when absent. */
 static void version_param(kefu_call *call, char out[24])
 {
-    int64_t v;
-    out[0] = '\0';
-    if (kefu_json_int(kefu_json_get(kefu_call_params(call), "expected_version"), &v))
-        snprintf(out, 24, "%lld", (long long)v);
+    kefu_param_int_text(call, "expected_version", NULL, out);
 }
 
 static const char *str_or_empty(const cJSON *p, const char *key)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "params.h"
 #include "returns.h"
 
 static const char *str_or_empty(const cJSON *p, const char *key)
@@ -57,32 +58,21 @@ void returns_history(kefu_call *call)
 void returns_list(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
-    const char *cursor = kefu_json_str(p, "cursor"), *from = kefu_json_str(p, "from");
+    const char *from = kefu_json_str(p, "from");
     const char *to = kefu_json_str(p, "to");
     int tz = tz_of(call);
-    char customer[KEFU_ID_TEXT_SIZE] = "", from_ms[24] = "", to_ms[24] = "", limit[8],
+    char customer[KEFU_ID_TEXT_SIZE] = "", from_ms[24] = "", to_ms[24] = "", limit[24],
          order[24] = "";
-    int64_t n = 50;
     const cJSON *cust = kefu_json_get(p, "customer_id");
 
-    if (cursor) {
-        size_t len = strlen(cursor), i = 1;
-        while (i < len && cursor[i] >= '0' && cursor[i] <= '9')
-            i++;
-        if (len < 2 || len > 17 || cursor[0] != 'o' || i != len) {
-            kefu_call_reply_error(call, KEFU_STATUS_INVALID_ARGUMENT, "cursor",
-                                  "params.cursor: not a cursor this service gave out");
-            return;
-        }
-        snprintf(order, sizeof(order), "%s", cursor + 1);
-    }
+    if (!kefu_param_cursor(call, 'o', order))
+        return;
     kefu_json_id_text(cust, customer);
     if (from)
         snprintf(from_ms, sizeof(from_ms), "%lld", (long long)day_start(from, tz, 0));
     if (to)
         snprintf(to_ms, sizeof(to_ms), "%lld", (long long)day_start(to, tz, 1));
-    kefu_json_int(kefu_json_get(p, "limit"), &n);
-    snprintf(limit, sizeof(limit), "%lld", (long long)n);
+    kefu_param_int_text(call, "limit", "50", limit);
     const char *args[] = {str_or_empty(p, "status"),
                           customer,
                           str_or_empty(p, "region"),

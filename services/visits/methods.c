@@ -3,6 +3,7 @@
  * declarations validate requests and are what sys.Describe prints.
  */
 #include "auth.h"
+#include "customer.h"
 #include "visits.h"
 
 static const char *const methods[] = {"phone", "onsite", "email", "meeting", "other", NULL};
@@ -17,21 +18,6 @@ static const char *const severities[] = {"minor", "major", "critical", NULL};
 #define LIMIT_FIELD   KEFU_F_INT("limit", 0, 1, 500, "page size (default 50)")
 #define CURSOR_FIELD  KEFU_F_STRING("cursor", 0, 1, 40, "next_cursor of the previous page")
 
-static const kefu_field contact_fields[] = {
-    KEFU_F_STRING("person", 0, 0, 100, "contact person"),
-    KEFU_F_STRING("phone", 0, 0, 40, "telephone"),
-    KEFU_F_STRING("email", 0, 0, 254, "e-mail address"),
-    KEFU_F_END,
-};
-
-/* The same shape as a complaint's customer, so it can be passed on as is. */
-static const kefu_field customer_fields[] = {
-    KEFU_F_ID("id", KEFU_REQUIRED, 64, "the customer's id"),
-    KEFU_F_STRING("name", KEFU_REQUIRED, 1, 200, "the customer's name"),
-    KEFU_F_OBJECT("contact", 0, contact_fields, "who to talk to"),
-    KEFU_F_END,
-};
-
 static const kefu_field project_fields[] = {
     KEFU_F_STRING("name", KEFU_REQUIRED, 1, 200, "the delivered project (工程)"),
     KEFU_F_ID("id", 0, 64, "its id in the customer's or the sales system"),
@@ -39,7 +25,7 @@ static const kefu_field project_fields[] = {
 };
 
 static const kefu_field enroll_params[] = {
-    KEFU_F_OBJECT("customer", KEFU_REQUIRED, customer_fields, "the customer"),
+    KEFU_F_OBJECT("customer", KEFU_REQUIRED, kefu_customer_fields, "the customer"),
     KEFU_F_OBJECT("project", KEFU_REQUIRED, project_fields, "the project delivered"),
     KEFU_F_DATE("delivered_on", KEFU_REQUIRED,
                 "delivery date (1970..2199); visits at +1..12 months, then every 3"),

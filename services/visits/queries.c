@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "params.h"
 #include "visits.h"
 
 /* A date param within the stored range (default `fallback`); false after
@@ -26,35 +27,9 @@ static bool date_or(kefu_call *call, const char *name, kefu_date fallback, kefu_
     return false;
 }
 
-/* The number behind a cursor this service gave out ("<letter><digits>");
- * "" when there is none; false after replying. */
-static bool cursor_param(kefu_call *call, char letter, char out[24])
+static void limit_param(kefu_call *call, char out[24])
 {
-    const char *c = kefu_json_str(kefu_call_params(call), "cursor");
-    size_t n;
-
-    out[0] = '\0';
-    if (!c)
-        return true;
-    n = strlen(c);
-    for (size_t i = 1; i < n; i++) {
-        if (c[i] < '0' || c[i] > '9')
-            n = 0;
-    }
-    if (n < 2 || n > 20 || c[0] != letter) {
-        kefu_call_reply_error(call, KEFU_STATUS_INVALID_ARGUMENT, "cursor",
-                              "params.cursor: not a cursor this service gave out");
-        return false;
-    }
-    snprintf(out, 24, "%s", c + 1);
-    return true;
-}
-
-static void limit_param(kefu_call *call, char out[8])
-{
-    int64_t n = 50;
-    kefu_json_int(kefu_json_get(kefu_call_params(call), "limit"), &n);
-    snprintf(out, 8, "%lld", (long long)n);
+    kefu_param_int_text(call, "limit", "50", out);
 }
 
 /* The score of the first moment of day `d` (planned-visit and dated indexes). */
@@ -73,10 +48,10 @@ void visits_due(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
     kefu_date today = kefu_time_to_date(kefu_call_now(call), kefu_call_tz(call)), on;
-    char on_text[11], on_day[16], cutoff[32], cursor[24], limit[8];
+    char on_text[11], on_day[16], cutoff[32], cursor[24], limit[24];
     int64_t window = 0;
 
-    if (!date_or(call, "on", today, &on) || !cursor_param(call, 'd', cursor))
+    if (!date_or(call, "on", today, &on) || !kefu_param_cursor(call, 'd', cursor))
         return;
     kefu_json_int(kefu_json_get(p, "window_days"), &window);
     kefu_date_format(on, on_text);
@@ -132,7 +107,7 @@ void visits_list(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
     const char *account = kefu_json_str(p, "account_id");
-    char customer[KEFU_ID_TEXT_SIZE], from_day[16] = "", to_day[16] = "", cursor[24], limit[8];
+    char customer[KEFU_ID_TEXT_SIZE], from_day[16] = "", to_day[16] = "", cursor[24], limit[24];
     kefu_date from, to;
     bool has_from, has_to;
 
@@ -141,7 +116,7 @@ void visits_list(kefu_call *call)
                               "params.account_id: must look like A000001");
         return;
     }
-    if (!day_range(call, &from, &to, &has_from, &has_to) || !cursor_param(call, 'o', cursor))
+    if (!day_range(call, &from, &to, &has_from, &has_to) || !kefu_param_cursor(call, 'o', cursor))
         return;
     if (has_from)
         visits_day_text(from, from_day);
@@ -156,11 +131,11 @@ void visits_list(kefu_call *call)
 void visits_list_quality_info(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
-    char lo[32] = "-inf", hi[32] = "", cursor[24], limit[8];
+    char lo[32] = "-inf", hi[32] = "", cursor[24], limit[24];
     kefu_date from, to;
     bool has_from, has_to;
 
-    if (!day_range(call, &from, &to, &has_from, &has_to) || !cursor_param(call, 'q', cursor))
+    if (!day_range(call, &from, &to, &has_from, &has_to) || !kefu_param_cursor(call, 'q', cursor))
         return;
     if (has_from)
         day_score(from, lo);
