@@ -220,7 +220,15 @@ void kefu_dispatch(kefu_loopq_item *item)
     call->now = kefu_clock_now(&svc->clock);
 
     uint64_t gen = call->gen;
+    call->in_handler = true;
     m->handler(call);
+    call->in_handler = false;
+    if (call->held_doc) {
+        /* It replied before returning: what it read of its params was
+         * valid until now. */
+        cJSON_Delete(call->held_doc);
+        call->held_doc = NULL;
+    }
 
     /* The handler is waiting for Redis: answer by the deadline regardless.
      * (A reply bumps gen; `state` may already belong to nng's thread.) */

@@ -87,7 +87,10 @@ void kefu_call_finish(kefu_call *call, kefu_status status)
         call->n_owned--;
         call->owned[call->n_owned].free_fn(call->owned[call->n_owned].ptr);
     }
-    cJSON_Delete(call->doc);
+    if (call->in_handler)
+        call->held_doc = call->doc; /* freed when the handler returns */
+    else
+        cJSON_Delete(call->doc);
     call->doc = NULL;
     call->id = NULL;
     call->params = NULL;

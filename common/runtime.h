@@ -35,6 +35,10 @@ struct kefu_call {
     uv_timer_t timer;    /* fires at the deadline while the handler waits */
     bool timer_armed;
     cJSON *doc; /* the request tree */
+    /* A handler that replied still runs: its params stay readable until it
+     * returns (reply.c keeps the tree here, dispatch.c frees it). */
+    bool in_handler;
+    cJSON *held_doc;
     const cJSON *id;
     const cJSON *params;
     const char *trace_id;
