@@ -60,8 +60,10 @@ void bench_tmpl_free(bench_tmpl *t);
 size_t bench_tmpl_max(const bench_tmpl *t);
 /* Writes the expansion for `n` to `out` (bench_tmpl_max bytes) and returns its length. */
 size_t bench_tmpl_expand(const bench_tmpl *t, uint64_t n, char *out);
-/* A process-wide call number: 1, 2, 3, ... */
+/* A process-wide call number: 1, 2, 3, ... (or from bench_first_n). */
 uint64_t bench_next_n(void);
+/* The next call number bench_next_n hands out. */
+void bench_first_n(uint64_t first);
 
 /* What one driver measured at one concurrency level. */
 typedef struct {

@@ -258,19 +258,23 @@ static int ceiling_visits_record(const char *params, const char *ns, redisContex
     return rc;
 }
 
-/* visits.Due {limit?}: the due script, today, no window, first page. */
+/* visits.Due {window_days?, limit?}: the due script, today, first page, with
+ * the cutoff the handler computes (the day after today + window). */
 static int ceiling_visits_due(const char *params, const char *ns, redisContext *setup,
                               kefu_bench_ceiling *out)
 {
     cJSON *p = cJSON_Parse(params ? params : "{}");
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(p, "limit");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(p, "window_days");
     kefu_date today = kefu_time_to_date((kefu_ms)time(NULL) * 1000, KEFU_DEFAULT_TZ_MINUTES);
     char date[11], day[16], cutoff[32], limit[16];
 
     kefu_date_format(today, date);
     visits_day_text(today, day);
     snprintf(cutoff, sizeof(cutoff), "%.0f",
-             (double)kefu_date_to_days(kefu_date_add_days(today, 1)) * VISITS_DAY_SCALE);
+             (double)kefu_date_to_days(
+                 kefu_date_add_days(today, 1 + (cJSON_IsNumber(w) ? w->valueint : 0))) *
+                 VISITS_DAY_SCALE);
     snprintf(limit, sizeof(limit), "%d", cJSON_IsNumber(l) ? l->valueint : 50);
     const char *args[] = {date, day, cutoff, "", "", "", limit};
     int rc = ceiling_visits_script(VISITS_DUE, "redis EVALSHA visits.due", 7, args, ns, setup, out);

@@ -121,6 +121,11 @@ size_t bench_tmpl_expand(const bench_tmpl *t, uint64_t n, char *out)
 
 static atomic_uint_fast64_t call_counter;
 
+void bench_first_n(uint64_t first)
+{
+    atomic_store(&call_counter, first > 0 ? first - 1 : 0);
+}
+
 uint64_t bench_next_n(void)
 {
     return (uint64_t)atomic_fetch_add(&call_counter, 1) + 1;

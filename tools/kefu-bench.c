@@ -86,6 +86,8 @@ static const char usage[] =
     "                        -c 50 -P 1 (the targets' yardstick) and print the\n"
     "                        ratio of each kefu row to it\n"
     "  --json                one JSON object per row instead of a table\n"
+    "  --n-start N           the first value of {{n}} (default 1), e.g. to walk ids\n"
+    "                        R2026-100000, R2026-100001, ... made by an earlier run\n"
     "  --outbox              afterwards, wait for the service's outbox to drain and\n"
     "                        print its delivery latency (commit to peer ack)\n"
     "  --help, --version\n";
@@ -115,6 +117,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
         OPT_JSON,
         OPT_UNIQUE,
         OPT_OUTBOX,
+        OPT_N_START,
         OPT_VERSION
     };
     static const struct option longopts[] = {
@@ -134,6 +137,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
         {"no-redis", no_argument, NULL, OPT_NO_REDIS},
         {"json", no_argument, NULL, OPT_JSON},
         {"outbox", no_argument, NULL, OPT_OUTBOX},
+        {"n-start", required_argument, NULL, OPT_N_START},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -215,6 +219,15 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
         case OPT_OUTBOX:
             o->outbox = true;
             break;
+        case OPT_N_START: {
+            long long v = strtoll(optarg, &end, 10);
+            if (*end != '\0' || v < 1) {
+                fprintf(stderr, "kefu-bench: --n-start: expected a positive number\n");
+                return 2;
+            }
+            bench_first_n((uint64_t)v);
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;
