@@ -14,8 +14,10 @@
 
 /* Surveys created per store step of AnnualSurvey. */
 #define SURVEY_BATCH "500"
-/* JSON texts one script's arguments may need (Record: 20 issues). */
-#define VISITS_MAX_TEXTS 64
+/* JSON texts a handler builds for its script: each is one script argument,
+ * so no call can need more (Symposium: chair, attendees, the customer ids
+ * and up to 100 opinions). */
+#define VISITS_MAX_TEXTS KEFU_SCRIPT_MAX_ARGS
 
 /* The account_id param, or NULL after replying INVALID_ARGUMENT. */
 static const char *account_param(kefu_call *call)
@@ -99,6 +101,24 @@ static void texts_free(texts *ts)
     ts->n = 0;
 }
 
+/*
+ * `customer` (an object with an `id` param) as JSON text with the id printed
+ * exactly (see visits_id_item). Caller frees; NULL when out of memory.
+ */
+static char *customer_text(const cJSON *customer)
+{
+    cJSON *c = cJSON_Duplicate(customer, true), *id = visits_id_item(kefu_json_get(customer, "id"));
+    char *text = NULL;
+
+    if (c && id && cJSON_ReplaceItemInObjectCaseSensitive(c, "id", id)) {
+        id = NULL;
+        text = cJSON_PrintUnformatted(c);
+    }
+    cJSON_Delete(id);
+    cJSON_Delete(c);
+    return text;
+}
+
 void visits_enroll(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
@@ -115,7 +135,7 @@ void visits_enroll(kefu_call *call)
     kefu_date_format(due, due_text);
     visits_day_text(due, day);
     kefu_json_id_text(kefu_json_get(kefu_json_get(p, "customer"), "id"), customer_key);
-    const char *args[] = {keep(&ts, json_of(p, "customer")),
+    const char *args[] = {keep(&ts, customer_text(kefu_json_get(p, "customer"))),
                           customer_key,
                           keep(&ts, json_of(p, "project")),
                           kefu_json_str(p, "delivered_on"),
@@ -287,7 +307,7 @@ void visits_schedule_followup(kefu_call *call)
     const char *complaint = kefu_json_str(p, "complaint_id"),
                *name = kefu_json_str(p, "customer_name");
     const char *dept = kefu_json_str(p, "department");
-    char key[KEFU_ID_TEXT_SIZE], day[16], round[24] = "0", *customer_text;
+    char key[KEFU_ID_TEXT_SIZE], day[16], round[24] = "0", *new_customer;
     kefu_date due;
     cJSON *customer;
     int64_t n;
@@ -312,39 +332,59 @@ void visits_schedule_followup(kefu_call *call)
     customer = cJSON_CreateObject();
     cJSON_AddItemToObject(customer, "id", cJSON_Duplicate(cid, true));
     cJSON_AddStringToObject(customer, "name", name ? name : key);
-    customer_text = cJSON_PrintUnformatted(customer);
+    new_customer = customer_text(customer);
     cJSON_Delete(customer);
-    if (!customer_text) {
+    if (!new_customer) {
         kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
         return;
     }
     const char *args[] = {
-        key, complaint, kefu_json_str(p, "due_on"), day, customer_text, dept ? dept : "", round};
+        key, complaint, kefu_json_str(p, "due_on"), day, new_customer, dept ? dept : "", round};
     visits_store_run(call, VISITS_FOLLOWUP, 7, args, NULL, NULL);
-    cJSON_free(customer_text);
+    cJSON_free(new_customer);
 }
 
+/*
+ * The customer ids of the opinions are printed here, exactly (visits_id_item),
+ * and handed to the script as text besides the opinions, so the script never
+ * encodes a number id itself.
+ */
 void visits_symposium(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call), *op;
     const char *args[KEFU_SCRIPT_MAX_ARGS];
     char day[16];
     kefu_date held;
+    kefu_buf ids;
     texts ts = {0};
     int nargs = 0;
 
     if (!date_param(call, "held_on", &held))
         return;
     visits_day_text(held, day);
+    kefu_buf_init(&ids);
     args[nargs++] = kefu_json_str(p, "held_on");
     args[nargs++] = day;
     args[nargs++] = keep(&ts, json_of(p, "chair"));
     args[nargs++] = keep(&ts, json_of(p, "attendees"));
+    nargs++; /* the customer ids, once all are printed */
     cJSON_ArrayForEach(op, kefu_json_get(p, "opinions"))
     {
-        cJSON *o = cJSON_CreateObject();
         const cJSON *c = kefu_json_get(op, "customer_id");
-        cJSON_AddItemToObject(o, "customer_id", c ? cJSON_Duplicate(c, true) : cJSON_CreateNull());
+        cJSON *o = cJSON_CreateObject(), *id = c ? visits_id_item(c) : cJSON_CreateNull();
+        char *id_text = id ? cJSON_PrintUnformatted(id) : NULL;
+
+        if (!o || !id_text) {
+            cJSON_Delete(o);
+            cJSON_Delete(id);
+            cJSON_free(id_text);
+            ts.oom = true;
+            continue;
+        }
+        /* "\n" never occurs in an id's JSON text: it separates them. */
+        kefu_buf_printf(&ids, "%s%s", ids.len ? "\n" : "", id_text);
+        cJSON_free(id_text);
+        cJSON_AddItemToObject(o, "customer_id", id);
         cJSON_AddStringToObject(o, "text", kefu_json_str(op, "text"));
         cJSON_AddItemToObject(o, "departments",
                               cJSON_Duplicate(kefu_json_get(op, "departments"), true));
@@ -352,11 +392,13 @@ void visits_symposium(kefu_call *call)
         args[nargs++] = keep(&ts, cJSON_PrintUnformatted(o));
         cJSON_Delete(o);
     }
-    if (ts.oom)
+    args[4] = ids.oom ? "" : kefu_buf_cstr(&ids);
+    if (ts.oom || ids.oom)
         kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "out of memory");
     else
         visits_store_run(call, VISITS_SYMPOSIUM, nargs, args, NULL, NULL);
     texts_free(&ts);
+    kefu_buf_free(&ids);
 }
 
 void visits_quality_info(kefu_call *call)
@@ -388,13 +430,21 @@ typedef struct {
     char year[8], due[11], day[16];
 } survey_run;
 
-/* The survey's due date: `due_on` or December 1st; false after replying. */
+/* The survey's due date: `due_on` or December 1st; false after replying. A
+ * year before the current business year is refused: its surveys would all
+ * be overdue at once. */
 static bool survey_due(kefu_call *call, kefu_date *due)
 {
     const cJSON *p = kefu_call_params(call);
+    int this_year = today_of(call).year;
     int64_t year = 0;
 
     kefu_json_int(kefu_json_get(p, "year"), &year);
+    if (year < this_year) {
+        kefu_call_reply_error(call, KEFU_STATUS_INVALID_ARGUMENT, "year",
+                              "params.year: must be %d or later (the current year)", this_year);
+        return false;
+    }
     *due = (kefu_date){(int)year, 12, 1};
     if (!kefu_json_str(p, "due_on"))
         return true;

@@ -79,11 +79,13 @@ static const kefu_field record_params[] = {
     KEFU_F_STRING("contact", KEFU_REQUIRED, 1, 100, "who was spoken to"),
     KEFU_F_STRING("summary", KEFU_REQUIRED, 1, 10000, "what was said"),
     KEFU_F_STRING("demands", 0, 1, 10000, "the customer's demands (需求)"),
-    KEFU_F_INT("satisfaction", 0, 1, 5, "1..5; on a complaint follow-up it confirms it"),
+    KEFU_F_INT("satisfaction", 0, 1, 5,
+               "1..5; on a complaint's follow-up named in planned_id it confirms the complaint"),
     KEFU_F_ARRAY("issues", 0, 0, 20, &issue_item, "complaints and quality information raised"),
     KEFU_F_STRING("planned_id", 0, 7, 20,
                   "the open planned visit this closes (P000001 or A000001-R13); default "
-                  "the earliest"),
+                  "the earliest that is not a complaint's follow-up (those are closed, and "
+                  "confirmed with satisfaction, only by naming them)"),
     KEFU_F_END,
 };
 
@@ -91,7 +93,9 @@ static const kefu_field schedule_params[] = {
     ACCOUNT_FIELD,
     KEFU_F_DATE("due_on", KEFU_REQUIRED, "when (today or later)"),
     KEFU_F_ENUM("kind", KEFU_REQUIRED, plan_kinds, "routine, followup or survey"),
-    KEFU_F_STRING("ref", 0, 1, 64, "what it is about, e.g. a complaint id for a follow-up"),
+    KEFU_F_STRING("ref", 0, 1, 64,
+                  "a note of what it is about (binds no complaint: complaint follow-ups "
+                  "come from visits.ScheduleFollowUp)"),
     KEFU_F_END,
 };
 
@@ -150,7 +154,8 @@ static const kefu_field list_qi_params[] = {
 };
 
 static const kefu_field survey_params[] = {
-    KEFU_F_INT("year", KEFU_REQUIRED, VISITS_MIN_YEAR, VISITS_MAX_YEAR, "the survey's year"),
+    KEFU_F_INT("year", KEFU_REQUIRED, VISITS_MIN_YEAR, VISITS_MAX_YEAR,
+               "the survey's year (the current year or later)"),
     KEFU_F_DATE("due_on", 0, "a day in December of that year (default December 1st)"),
     KEFU_F_END,
 };

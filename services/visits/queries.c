@@ -148,8 +148,9 @@ void visits_list_quality_info(kefu_call *call)
 
 /* ---- WeeklyReport ---- */
 
-/* Visits a report reads at most; beyond, it says rows_truncated. */
-#define WEEK_MAX_ROWS "20000"
+/* Visits a report reads at most; beyond, it says rows_truncated. Bounds the
+ * time one report holds Redis (each row is two hash reads). */
+#define WEEK_MAX_ROWS "5000"
 
 static void on_week(kefu_call *call, const char *json, size_t len, void *arg)
 {

@@ -96,6 +96,19 @@ void visits_plan_after(kefu_date delivered_on, int n, kefu_date visited_on, int 
     *due = visits_plan_due(delivered_on, *next_n);
 }
 
+cJSON *visits_id_item(const cJSON *v)
+{
+    char digits[24];
+    int64_t n;
+
+    if (cJSON_IsString(v))
+        return cJSON_CreateString(v->valuestring);
+    if (!kefu_json_int(v, &n))
+        return NULL;
+    snprintf(digits, sizeof(digits), "%lld", (long long)n);
+    return cJSON_CreateRaw(digits);
+}
+
 char *visits_utf8_cut(const char *s, size_t max_chars)
 {
     size_t len = strlen(s), bytes = 0, chars = 0;

@@ -8,7 +8,9 @@
  *   NS:visits:account:<A>:open      its open planned visits ('R' = the routine
  *                                   one, or P ids), by due score
  *   NS:visits:plan:<P>              a scheduled planned visit (followup,
- *                                   survey, extra routine): plain fields
+ *                                   survey, extra routine): plain fields;
+ *                                   `complaint` only on a complaint's
+ *                                   follow-up (ScheduleFollowUp alone sets it)
  *   NS:visits:due[:dept:<d>]        every open planned visit by due score
  *                                   (day * 2^32 + order): the account id for
  *                                   its routine visit, else the P id
@@ -16,7 +18,8 @@
  *                                   that planned visit's due score
  *   NS:visits:accounts[:active]     accounts by enrolment order
  *   NS:visits:customer:<c>          a customer's accounts by order
- *   NS:visits:followup:<complaint>  the P id of a complaint's follow-up
+ *   NS:visits:followup:<complaint>[#<round>]  the P id of a complaint's
+ *                                   follow-up (written by ScheduleFollowUp only)
  *   NS:visits:survey:<year>[:cursor] account -> its survey P id; progress
  *   NS:visit:<V>                    a visit record (issues in issue:<i>)
  *   NS:visits:idx:{all,account:<A>,customer:<c>,dept:<d>} visits by order;

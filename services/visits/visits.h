@@ -155,6 +155,14 @@ char *visits_complaint_members(const cJSON *issue, const char *received_at);
  * characters), as `"k":v,...`. Caller frees.
  */
 char *visits_confirm_members(int satisfaction, const char *contact, const char *summary);
+/*
+ * An id param (KEFU_F_ID: a string, or an integer below 2^53) as an item
+ * that prints exactly: a string, or for an integer a raw item of its decimal
+ * digits (cJSON prints numbers with 15 significant digits, and Lua's cjson
+ * with 14, so 9007199254740991 would come out as 9.00719925474099e+15).
+ * NULL when `v` is neither or out of memory. Caller deletes.
+ */
+cJSON *visits_id_item(const cJSON *v);
 /* The UTF-8 text `s` cut to at most `max_chars` characters, on a character
  * boundary. Caller frees. */
 char *visits_utf8_cut(const char *s, size_t max_chars);

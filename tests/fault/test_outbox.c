@@ -191,7 +191,13 @@ static void test_peer_down_delays_never_drops(void)
     CHECK_INT(outbox_int(complaints.addr, "failed"), 0);
     kh_sleep_ms(300);
     CHECK_INT(followups_of(visits.addr, cid), 1);
-    CHECK_INT(calls_of(visits.addr, "visits.ScheduleFollowUp"), 1);
+    /* Delivery is at least once: a request queued while visits was down may
+     * arrive as well as its retry, which visits answers from its
+     * idempotency record. At most one call per attempt, one effect. */
+    {
+        long long calls = calls_of(visits.addr, "visits.ScheduleFollowUp");
+        CHECK(calls >= 1 && calls <= 1 + outbox_int(complaints.addr, "retries"));
+    }
     CHECK_INT(kh_service_stop(&visits), 0);
     CHECK_INT(kh_service_stop(&complaints), 0);
 }
@@ -354,10 +360,18 @@ static void test_two_replicas_each_entry_once(void)
     CHECK_INT(ok, REPLICA_VISITS);
     CHECK(drained(v1.addr, 20000));
     CHECK_INT(complaints_of(complaints.addr, "TWO-1"), REPLICA_VISITS);
-    /* No entry was delivered twice: complaints saw one Create per entry and
-     * the replicas' acknowledgements add up to the entries. */
-    CHECK_INT(calls_of(complaints.addr, "complaints.Create"), REPLICA_VISITS);
+    /* No entry was delivered by both replicas: their acknowledgements add up
+     * to the entries, and complaints saw one Create per entry (plus at most
+     * one per retry, should a slow machine let a delivery's deadline pass). */
     CHECK_INT(outbox_int(v1.addr, "delivered") + outbox_int(v2.addr, "delivered"), REPLICA_VISITS);
+    {
+        long long calls = calls_of(complaints.addr, "complaints.Create");
+        long long retries = outbox_int(v1.addr, "retries") + outbox_int(v2.addr, "retries");
+        CHECK(calls >= REPLICA_VISITS && calls <= REPLICA_VISITS + retries);
+        if (calls != REPLICA_VISITS)
+            fprintf(stderr, "  (%lld Create calls for %d entries after %lld retries)\n", calls,
+                    REPLICA_VISITS, retries);
+    }
     CHECK_INT(kh_service_stop(&v1), 0);
     CHECK_INT(kh_service_stop(&v2), 0);
     CHECK_INT(kh_service_stop(&complaints), 0);

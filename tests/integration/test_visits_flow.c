@@ -346,12 +346,21 @@ static void test_followup_once_and_confirmation(void)
     CHECK_INT(state_keys(), size);
     cJSON_Delete(r);
     cJSON_Delete(r2);
-    /* Schedule cannot make a second follow-up of the same complaint. */
+    /* Schedule's ref is a note: a follow-up it makes is bound to no
+     * complaint and leaves the complaint's own follow-up alone. */
     r = call("visits.Schedule",
              "{\"account_id\":\"%s\",\"due_on\":\"2026-03-20\",\"kind\":"
              "\"followup\",\"ref\":\"C2026-000007\"}",
              a);
-    EXPECT_ERR(r, 6, "ref", "Schedule a second follow-up");
+    EXPECT_OK(r, "Schedule a follow-up with a complaint id as its note");
+    CHECK_STR(rstr(r, "ref"), "C2026-000007");
+    CHECK(cJSON_IsNull(rget(r, "complaint_id")));
+    cJSON_Delete(r);
+    r = call(
+        "visits.ScheduleFollowUp",
+        "{\"customer_id\":\"K1\",\"complaint_id\":\"C2026-000007\",\"due_on\":\"2026-03-09\"}");
+    CHECK_STR(rstr(r, "id"), pid);
+    CHECK_STR(rstr(r, "complaint_id"), "C2026-000007");
     cJSON_Delete(r);
     /* A customer with no account gets a follow-up-only account. */
     r = call("visits.ScheduleFollowUp",
@@ -444,8 +453,12 @@ static void test_schedule_and_deactivate(void)
     CHECK_INT(cJSON_GetArraySize(kefu_json_get(kh_result(r), "items")), 1);
     CHECK_STR(rstr(r, "items.0.kind"), "followup");
     cJSON_Delete(r);
-    /* Record may close the follow-up, then nothing more. */
+    /* Record may close the complaint's follow-up by naming it, then nothing
+     * more; without planned_id it does not close it. */
     r = record(a, "2026-03-02", NULL);
+    EXPECT_ERR(r, 9, "account_id", "Record on a deactivated account without planned_id");
+    cJSON_Delete(r);
+    r = record(a, "2026-03-02", ",\"planned_id\":\"P000002\"");
     EXPECT_OK(r, "Record the follow-up of a deactivated account");
     CHECK_STR(rstr(r, "planned.kind"), "followup");
     cJSON_Delete(r);

@@ -1,6 +1,7 @@
--- visits.Deactivate: the plan stops. The routine visit and scheduled routine
--- and survey visits are cancelled; open follow-ups of complaints stay open
--- (the customer was promised one), and Record may still close them.
+-- visits.Deactivate: the plan stops. The routine visit and the scheduled
+-- visits are cancelled; open follow-ups of complaints (those
+-- visits.ScheduleFollowUp made) stay open (the customer was promised one),
+-- and Record may still close them by naming them.
 -- ARGV: 5 account id.
 local a, e = account_target(ARGV[5])
 if not a then return e end
@@ -10,7 +11,7 @@ end
 for _, pid in ipairs(redis.call('ZRANGE', akey(a.id) .. ':open', 0, -1)) do
   if pid == 'R' then
     plan_close(a, 'R')
-  elseif redis.call('HGET', pkey(pid), 'kind') ~= 'followup' then
+  elseif not plan_complaint(pid) then
     plan_close(a, pid)
     redis.call('HSET', pkey(pid), 'status', 'cancelled')
   end

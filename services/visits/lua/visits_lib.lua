@@ -71,15 +71,26 @@ local function render_routine(a, status, visit_id)
     jstr(status) .. ',"visit_id":' .. jstr(visit_id) .. ',"plan_n":' .. a.plan_n .. '}'
 end
 
+-- `complaint_id` is set only on the follow-up visits.ScheduleFollowUp made
+-- for a complaint (field `complaint` of the plan hash): the only planned
+-- visits whose Record confirms a complaint. `ref` is a note.
 local function render_plan(pid, a)
   if pid == 'R' then return render_routine(a, 'open', nil) end
   local v = redis.call('HMGET', pkey(pid), 'account', 'kind', 'due_on', 'ref', 'status',
-    'visit_id', 'created_at', 'created_by')
+    'visit_id', 'created_at', 'created_by', 'complaint')
   if not v[1] then return 'null' end
   return '{"id":' .. jstr(pid) .. ',"account_id":' .. jstr(v[1]) .. ',"kind":' .. jstr(v[2]) ..
-    ',"due_on":' .. jstr(v[3]) .. ',"ref":' .. jstr(v[4]) .. ',"status":' .. jstr(v[5]) ..
-    ',"visit_id":' .. jstr(v[6]) .. ',"created_at":' .. jstr(v[7]) .. ',"created_by":' ..
-    jstr(v[8]) .. '}'
+    ',"due_on":' .. jstr(v[3]) .. ',"ref":' .. jstr(v[4]) .. ',"complaint_id":' .. jstr(v[9]) ..
+    ',"status":' .. jstr(v[5]) .. ',"visit_id":' .. jstr(v[6]) .. ',"created_at":' ..
+    jstr(v[7]) .. ',"created_by":' .. jstr(v[8]) .. '}'
+end
+
+-- The complaint a planned visit ('R' or a P id) follows up, or nil.
+local function plan_complaint(member)
+  if member == 'R' then return nil end
+  local c = redis.call('HGET', pkey(member), 'complaint')
+  if c and c ~= '' then return c end
+  return nil
 end
 
 local function render_account(id)
@@ -118,11 +129,14 @@ local function routine_open(a, n, due, day)
   redis.call('HSET', akey(a.id), '_plan_n', n, '_plan_due', due, '_plan_score', score)
 end
 
--- A new scheduled planned visit of account `a`; returns its id.
-local function plan_new(a, kind, due, day, ref)
+-- A new scheduled planned visit of account `a`; returns its id. `complaint`
+-- (a complaint id, only from visits.ScheduleFollowUp) binds it to that
+-- complaint: recording it with satisfaction confirms the complaint.
+local function plan_new(a, kind, due, day, ref, complaint)
   local pid = string.format('P%06d', redis.call('INCR', key('seq', 'plan')))
   redis.call('HSET', pkey(pid), 'id', pid, 'account', a.id, 'kind', kind, 'due_on', due,
     'ref', ref or '', 'status', 'open', 'created_at', NOW_TEXT, 'created_by', ACTOR)
+  if complaint then redis.call('HSET', pkey(pid), 'complaint', complaint) end
   local score = plan_open(a, pid, day)
   redis.call('HSET', pkey(pid), 'score', score)
   return pid
@@ -213,4 +227,71 @@ end
 -- stored issue or opinion gets the id it led to.
 local function fill_last(text, value)
   return string.sub(text, 1, -6) .. value .. '}'
+end
+
+-- ---- pages merged from several indexes ----
+
+-- One page from the sorted sets `indexes`, in score order (descending when
+-- `desc`), from range bound `first` (e.g. '(' .. cursor, or '-inf') to
+-- `last`, as ZRANGEBYSCORE (ZREVRANGEBYSCORE when desc) takes them.
+-- match(member, score) gives a value for a member the page returns, nil to
+-- skip it. Each index contributes at most `limit` matches and is examined
+-- for at most `max_each` members; the page is every match before the first
+-- point where an index stopped, at most `limit` of them. Returns the page as
+-- {member, score (number), value, score (text)} rows and the score text to
+-- go on from (nil when every index is done): the last row's, or where an
+-- index stopped. Every member of `indexes` must be one the caller may see,
+-- so that a cursor taken from an examined member that `match` filtered out
+-- reveals nothing: callers pick indexes that hold only such members.
+local function merge_page(indexes, desc, first, last, limit, max_each, match)
+  local cmd = desc and 'ZREVRANGEBYSCORE' or 'ZRANGEBYSCORE'
+  local function before(x, y)
+    if desc then return x > y end
+    return x < y
+  end
+  local function scan(index)
+    local got, from, examined = {}, first, 0
+    while true do
+      local batch = redis.call(cmd, index, from, last, 'WITHSCORES', 'LIMIT', 0, 200)
+      if #batch == 0 then return got, nil end
+      for i = 1, #batch, 2 do
+        local member, score = batch[i], batch[i + 1]
+        local value = match(member, score)
+        if value ~= nil then got[#got + 1] = {member, tonumber(score), value, score} end
+        examined = examined + 1
+        from = '(' .. score
+        if #got >= limit or examined >= max_each then
+          local rest = redis.call(cmd, index, from, last, 'LIMIT', 0, 1)
+          if #rest == 0 then return got, nil end
+          return got, score
+        end
+      end
+    end
+  end
+  local rows, bound = {}, nil
+  for _, index in ipairs(indexes) do
+    local got, stop = scan(index)
+    for _, g in ipairs(got) do rows[#rows + 1] = g end
+    if stop and (not bound or before(tonumber(stop), tonumber(bound))) then bound = stop end
+  end
+  table.sort(rows, function(x, y) return before(x[2], y[2]) end)
+  local page = {}
+  for _, g in ipairs(rows) do
+    if bound and before(tonumber(bound), g[2]) then break end
+    if #page >= limit then return page, page[#page][4] end
+    page[#page + 1] = g
+  end
+  return page, bound
+end
+
+-- The departments of the caller's scope, each once (not for SCOPE '*').
+local function scope_departments()
+  local list, seen = {}, {}
+  for d in string.gmatch(SCOPE, '[^\n]+') do
+    if not seen[d] then
+      seen[d] = true
+      list[#list + 1] = d
+    end
+  end
+  return list
 end

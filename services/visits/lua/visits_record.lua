@@ -1,12 +1,14 @@
--- visits.Record: the communication record (用户沟通记录). Closes the earliest
--- open planned visit of the account (or the one `planned_id` names); closing
--- the routine visit opens the next one, which the caller computed from the
--- plan state it read (ABORTED if that moved on meanwhile). quality_info
--- issues become quality-information records; complaint issues and the
--- confirmation of a follow-up go to the complaints service through the
--- outbox, written in this same script.
+-- visits.Record: the communication record (用户沟通记录). Closes the open
+-- planned visit `planned_id` names, or by default the earliest open one that
+-- is not a complaint's follow-up (a complaint's follow-up is closed only by
+-- naming it, so a routine call never confirms or reopens a complaint by
+-- accident); closing the routine visit opens the next one, which the caller
+-- computed from the plan state it read (ABORTED if that moved on
+-- meanwhile). quality_info issues become quality-information records;
+-- complaint issues and the confirmation of a complaint's follow-up go to the
+-- complaints service through the outbox, written in this same script.
 -- ARGV: 5 account id, 6 plan n the caller computed against, 7 next plan n,
--- 8 its due date, 9 its day number, 10 planned_id ('' = the earliest),
+-- 8 its due date, 9 its day number, 10 planned_id ('' = the default),
 -- 11 visited_on, 12 its day number, 13 method, 14 contact (JSON), 15 summary
 -- (JSON), 16 demands (JSON or null), 17 satisfaction ('' = none),
 -- 18 complaints.Confirm members ('' = none), 19 default department for
@@ -17,12 +19,33 @@ if not a then return e end
 local want, visited_on, visited_day = ARGV[10], ARGV[11], tonumber(ARGV[12])
 local open_key = akey(a.id) .. ':open'
 
+-- The earliest open planned visit that is not a complaint's follow-up, and
+-- the earliest complaint follow-up met on the way (for the message when
+-- there is nothing else).
+local function default_member()
+  local from, followup = 0, nil
+  while true do
+    local batch = redis.call('ZRANGE', open_key, from, from + 49)
+    if #batch == 0 then return nil, followup end
+    for _, m in ipairs(batch) do
+      if not plan_complaint(m) then return m, followup end
+      followup = followup or m
+    end
+    from = from + 50
+  end
+end
+
 -- The planned visit this record closes, if any.
-local member
+local member, followup
+local routine_acc, routine_n = string.match(want, '^(A%d+)%-R(%d+)$')
 if want == '' then
-  member = redis.call('ZRANGE', open_key, 0, 0)[1]
+  member, followup = default_member()
 elseif want == routine_id(a) and a.plan_n > 0 then
   member = 'R'
+elseif routine_acc == a.id and a.routine then
+  local state = (a.plan_n == 0 or tonumber(routine_n) < a.plan_n) and 'closed' or 'not open yet'
+  return err('FAILED_PRECONDITION', 'routine visit ' .. want .. ' is ' .. state ..
+    (a.plan_n > 0 and ('; the open one is ' .. routine_id(a)) or ''), 'planned_id')
 elseif string.sub(want, 1, 1) == 'P' and redis.call('ZSCORE', open_key, want) then
   member = want
 elseif string.sub(want, 1, 1) == 'P' and redis.call('HGET', pkey(want), 'account') == a.id then
@@ -33,7 +56,9 @@ else
     'planned_id')
 end
 if not a.active and not member then
-  return err('FAILED_PRECONDITION', 'account ' .. a.id .. ' is deactivated', 'account_id')
+  return err('FAILED_PRECONDITION', 'account ' .. a.id .. ' is deactivated' ..
+    (followup and ('; to record the complaint follow-up, name it: planned_id ' .. followup) or ''),
+    'account_id')
 end
 if member == 'R' and a.plan_n ~= tonumber(ARGV[6]) then
   return err('ABORTED', 'account ' .. a.id .. ' changed while recording; retry', 'account_id')
@@ -43,7 +68,7 @@ end
 local year = string.sub(TODAY, 1, 4)
 local id = string.format('V%s-%06d', year, redis.call('INCR', key('seq', year)))
 local order = next_order()
-local kind, ref, planned = nil, nil, 'null'
+local kind, planned = nil, 'null'
 if member then
   local score = redis.call('ZSCORE', open_key, member)
   if member == 'R' then
@@ -54,8 +79,7 @@ if member then
       routine_open(a, tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9]))
     end
   else
-    local p = redis.call('HMGET', pkey(member), 'kind', 'ref')
-    kind, ref = p[1], p[2]
+    kind = redis.call('HGET', pkey(member), 'kind')
     redis.call('HSET', pkey(member), 'status', 'done', 'visit_id', id)
     plan_close(a, member)
     planned = render_plan(member, a)
@@ -86,12 +110,15 @@ for i = 1, n_issues do
   issue_fields[#issue_fields + 1] = text
 end
 
--- A follow-up of a complaint with the customer's satisfaction confirms it.
+-- The follow-up of a complaint (bound by visits.ScheduleFollowUp, which
+-- checked the complaint id), named in planned_id, with the customer's
+-- satisfaction confirms it.
 local confirmation = 'null'
-if kind == 'followup' and ARGV[18] ~= '' and ref and string.match(ref, '^C%d%d%d%d%-%d+$') then
-  local entry = outbox('complaints', 'complaints.Confirm', '{"id":' .. jstr(ref) .. ',' ..
+local complaint = member and want ~= '' and plan_complaint(member)
+if complaint and ARGV[18] ~= '' then
+  local entry = outbox('complaints', 'complaints.Confirm', '{"id":' .. jstr(complaint) .. ',' ..
     ARGV[18] .. '}')
-  confirmation = '{"complaint_id":' .. jstr(ref) .. ',"satisfied":' ..
+  confirmation = '{"complaint_id":' .. jstr(complaint) .. ',"satisfied":' ..
     (tonumber(ARGV[17]) >= 3 and 'true' or 'false') .. ',"outbox_id":' ..
     jstr(tostring(entry)) .. '}'
 end

@@ -8,7 +8,11 @@
 local mon, sun, as_of, max_rows = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]),
   tonumber(ARGV[8])
 local lo, hi = num(mon * SCALE), '(' .. num((sun + 1) * SCALE)
-local MAX_OVERDUE_SCAN, OVERDUE_SHOWN = 5000, 100
+-- Bounds on the work of one report: visit rows (ARGV 8), quality
+-- information read per department index (a staff caller's count
+-- de-duplicates records passed to several of its departments; the
+-- all-department count is a ZCOUNT) and open planned visits per due index.
+local MAX_QI, MAX_OVERDUE_SCAN, OVERDUE_SHOWN = 5000, 5000, 100
 
 -- The indexes to read: the global one, or one per department in scope.
 local function indexes(...)
@@ -29,20 +33,30 @@ for _, k in ipairs(indexes('done_due')) do
   planned_done = planned_done + redis.call('ZCOUNT', k, lo, hi)
 end
 
+-- At most max_rows visits (asking each index for one more than fits tells
+-- whether any were left out).
 local rows, truncated = {}, false
 for _, k in ipairs(indexes('idx', 'day')) do
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k, lo, hi, 'LIMIT', 0, max_rows)) do
-    if #rows >= max_rows then
-      truncated = true
-      break
-    end
+  local room = max_rows - #rows
+  local ids = redis.call('ZRANGEBYSCORE', k, lo, hi, 'LIMIT', 0, room + 1)
+  if #ids > room then truncated = true end
+  for j = 1, math.min(#ids, room) do
+    local id = ids[j]
     local v = redis.call('HMGET', vkey(id), 'method', '_kind', 'satisfaction', '_issues')
     local counts = {complaint = 0, quality_info = 0}
-    local linked = 0
-    for i = 1, tonumber(v[4] or '0') do
-      local issue = cjson.decode(redis.call('HGET', vkey(id), 'issue:' .. i))
-      counts[issue.kind] = (counts[issue.kind] or 0) + 1
-      if type(issue.complaint_id) == 'string' then linked = linked + 1 end
+    local linked, n = 0, tonumber(v[4] or '0')
+    if n > 0 then
+      local names = {}
+      for i = 1, n do names[i] = 'issue:' .. i end
+      -- Issue texts are C's: {"kind":...} first, the id it led to last.
+      for _, issue in ipairs(redis.call('HMGET', vkey(id), unpack(names))) do
+        if issue and string.sub(issue, 1, 20) == '{"kind":"complaint",' then
+          counts.complaint = counts.complaint + 1
+          if string.sub(issue, -5) ~= 'null}' then linked = linked + 1 end
+        elseif issue then
+          counts.quality_info = counts.quality_info + 1
+        end
+      end
     end
     rows[#rows + 1] = '{"id":' .. jstr(id) .. ',"method":' .. v[1] .. ',"planned_kind":' ..
       jstr(v[2]) .. ',"satisfaction":' .. (v[3] or 'null') .. ',"issues":{"complaint":' ..
@@ -58,8 +72,12 @@ if SCOPE ~= '*' then
   qi_indexes = {}
   for d in string.gmatch(SCOPE, '[^\n]+') do qi_indexes[#qi_indexes + 1] = key('qi', 'idx', 'dept', d) end
 end
+if SCOPE == '*' then
+  qi = redis.call('ZCOUNT', qi_indexes[1], lo, hi)
+  qi_indexes = {}
+end
 for _, k in ipairs(qi_indexes) do
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k, lo, hi)) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k, lo, hi, 'LIMIT', 0, MAX_QI)) do
     if not seen[id] then
       seen[id] = true
       qi = qi + 1
