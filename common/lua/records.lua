@@ -58,3 +58,29 @@ local function page_desc(index, upper, lo, limit, max, render)
     end
   end
 end
+
+-- The checks every change to a record makes, in this order: it exists and
+-- the caller may see it (`seen`; else NOT_FOUND, never revealing that it
+-- exists), the expected version (else ABORTED), the allowed statuses (else
+-- FAILED_PRECONDITION naming the current one). `r` is the loaded record (nil
+-- when absent) with .version and .status; `noun` names it in messages.
+-- Returns r, or nil and the error.
+local function checked(noun, r, seen, id, expected, allowed)
+  if not r or not seen then return nil, err('NOT_FOUND', noun .. ' not found', 'id') end
+  if expected ~= '' and tonumber(expected) ~= r.version then
+    return nil, err('ABORTED', noun .. ' ' .. id .. ' is at version ' .. r.version .. ', not ' ..
+      expected, 'expected_version')
+  end
+  if allowed and not allowed[r.status] then
+    return nil, err('FAILED_PRECONDITION', noun .. ' ' .. id .. ' is ' .. r.status, 'id')
+  end
+  return r
+end
+
+-- Appends one event {at, action, by, from, to, details} to history list `k`;
+-- `details` is JSON text (default {}).
+local function history_push(k, action, from, to, details)
+  redis.call('RPUSH', k, '{"at":' .. jstr(NOW_TEXT) .. ',"action":' .. jstr(action) .. ',"by":' ..
+    jstr(ACTOR) .. ',"from":' .. jstr(from) .. ',"to":' .. jstr(to) .. ',"details":' ..
+    (details or '{}') .. '}')
+end

@@ -47,17 +47,7 @@ local function visible(r) return in_scope(r.dept) or in_scope(r.intake) end
 -- the expected version, the allowed statuses. Returns r or nil, error.
 local function target(id, expected, allowed)
   local r = load(id)
-  if not r or not visible(r) then
-    return nil, err('NOT_FOUND', 'complaint not found', 'id')
-  end
-  if expected ~= '' and tonumber(expected) ~= r.version then
-    return nil, err('ABORTED', 'complaint ' .. id .. ' is at version ' .. r.version ..
-      ', not ' .. expected, 'expected_version')
-  end
-  if allowed and not allowed[r.status] then
-    return nil, err('FAILED_PRECONDITION', 'complaint ' .. id .. ' is ' .. r.status, 'id')
-  end
-  return r
+  return checked('complaint', r, r and visible(r), id, expected, allowed)
 end
 
 local function move_status(r, to)
@@ -67,9 +57,7 @@ end
 
 -- Appends one history event; `details` is JSON text (default {}).
 local function history(id, action, from, to, details)
-  redis.call('RPUSH', ckey(id) .. ':history', '{"at":' .. jstr(NOW_TEXT) .. ',"action":' ..
-    jstr(action) .. ',"by":' .. jstr(ACTOR) .. ',"from":' .. jstr(from) .. ',"to":' ..
-    jstr(to) .. ',"details":' .. (details or '{}') .. '}')
+  history_push(ckey(id) .. ':history', action, from, to, details)
 end
 
 -- Writes `fields` (name -> value), bumps version and updated_at, and

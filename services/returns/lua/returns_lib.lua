@@ -33,15 +33,7 @@ local function visible(r) return in_scope(r.region) end
 -- the expected version, the allowed statuses. Returns r or nil, error.
 local function target(id, expected, allowed)
   local r = load(id)
-  if not r or not visible(r) then return nil, err('NOT_FOUND', 'return not found', 'id') end
-  if expected ~= '' and tonumber(expected) ~= r.version then
-    return nil, err('ABORTED', 'return ' .. id .. ' is at version ' .. r.version .. ', not ' ..
-      expected, 'expected_version')
-  end
-  if allowed and not allowed[r.status] then
-    return nil, err('FAILED_PRECONDITION', 'return ' .. id .. ' is ' .. r.status, 'id')
-  end
-  return r
+  return checked('return', r, r and visible(r), id, expected, allowed)
 end
 
 local function move_status(r, to)
@@ -56,9 +48,7 @@ end
 
 -- Appends one history event; `details` is JSON text (default {}).
 local function history(id, action, from, to, details)
-  redis.call('RPUSH', rkey(id) .. ':history', '{"at":' .. jstr(NOW_TEXT) .. ',"action":' ..
-    jstr(action) .. ',"by":' .. jstr(ACTOR) .. ',"from":' .. jstr(from) .. ',"to":' ..
-    jstr(to) .. ',"details":' .. (details or '{}') .. '}')
+  history_push(rkey(id) .. ':history', action, from, to, details)
 end
 
 -- Moves r to status `to`, writes `fields` (name -> JSON text), records the
