@@ -45,6 +45,7 @@ struct kefu_outbox {
     kefu_service *svc;
     uv_timer_t timer;
     bool started, stopping, claiming;
+    bool quiet; /* the service is stopping: finish what is in flight, claim nothing */
     bool again; /* claim again as soon as there is room */
     int in_flight, requested;
     peer peers[MAX_PEERS];
@@ -429,7 +430,7 @@ static void claim(kefu_outbox *o)
     const char *args[2] = {lease, max};
     int room = MAX_IN_FLIGHT - o->in_flight;
 
-    if (o->stopping || o->claiming)
+    if (o->stopping || o->quiet || o->claiming)
         return;
     if (room <= 0) {
         o->again = true;
@@ -475,7 +476,7 @@ void kefu_outbox_start(kefu_outbox *o)
 
 void kefu_outbox_kick(kefu_outbox *o)
 {
-    if (!o || !o->started || o->stopping)
+    if (!o || !o->started || o->stopping || o->quiet)
         return;
     if (o->claiming || o->in_flight >= MAX_IN_FLIGHT) {
         o->again = true;
@@ -483,6 +484,17 @@ void kefu_outbox_kick(kefu_outbox *o)
     }
     o->again = false;
     uv_timer_start(&o->timer, on_timer, 0, POLL_MS);
+}
+
+void kefu_outbox_quiesce(kefu_outbox *o)
+{
+    if (o)
+        o->quiet = true;
+}
+
+bool kefu_outbox_busy(const kefu_outbox *o)
+{
+    return o && (o->in_flight > 0 || o->claiming);
 }
 
 static void on_timer_closed(uv_handle_t *h)

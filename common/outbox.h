@@ -50,8 +50,14 @@ kefu_outbox *kefu_outbox_new(kefu_service *svc);
 void kefu_outbox_start(kefu_outbox *o);
 /* An entry was just written: claim now rather than at the next poll. */
 void kefu_outbox_kick(kefu_outbox *o);
+/* SIGTERM: claim nothing more; deliveries in flight finish (with their
+ * outcome recorded) while the service drains its requests. */
+void kefu_outbox_quiesce(kefu_outbox *o);
+/* Deliveries or a claim still in flight. */
+bool kefu_outbox_busy(const kefu_outbox *o);
 /* On the loop at shutdown, before Redis closes: no more claims; deliveries
- * in flight are abandoned (their leases end and they are delivered again). */
+ * still in flight (past the drain limit) are abandoned: their leases end and
+ * they are delivered again. */
 void kefu_outbox_stop(kefu_outbox *o);
 /* After the loop has ended. */
 void kefu_outbox_free(kefu_outbox *o);

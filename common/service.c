@@ -147,10 +147,15 @@ static void on_drain(uv_timer_t *t)
 {
     kefu_service *svc = t->data;
     int busy = atomic_load(&svc->busy);
+    bool relaying = kefu_outbox_busy(svc->outbox);
 
-    if (busy == 0 || kefu_mono_us() > svc->stop_deadline_us) {
+    /* Requests in flight are answered, and outbox deliveries in flight get
+     * their outcome recorded, so a clean stop leaves no lease to wait out. */
+    if ((busy == 0 && !relaying) || kefu_mono_us() > svc->stop_deadline_us) {
         if (busy)
             kefu_log(KEFU_LOG_WARN, "stopping with requests still in flight", NULL);
+        if (relaying)
+            kefu_log(KEFU_LOG_WARN, "stopping with outbox deliveries in flight", NULL);
         finish_shutdown(svc);
     }
 }
@@ -163,6 +168,7 @@ static void on_signal(uv_signal_t *s, int signum)
         return;
     kefu_log(KEFU_LOG_INFO, "stopping", "signal", signum == SIGINT ? "SIGINT" : "SIGTERM", NULL);
     kefu_server_stop_listening(svc);
+    kefu_outbox_quiesce(svc->outbox);
     svc->stop_deadline_us = kefu_mono_us() + DRAIN_LIMIT_US;
     uv_timer_start(&svc->drain_timer, on_drain, 0, 10);
 }
