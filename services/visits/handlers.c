@@ -430,7 +430,8 @@ typedef struct {
     char year[8], due[11], day[16];
 } survey_run;
 
-/* The survey's due date: `due_on` or December 1st; false after replying. A
+/* The survey's due date: `due_on`, or December 1st (today, when that has
+ * passed); false after replying. A
  * year before the current business year is refused: its surveys would all
  * be overdue at once. */
 static bool survey_due(kefu_call *call, kefu_date *due)
@@ -446,6 +447,9 @@ static bool survey_due(kefu_call *call, kefu_date *due)
         return false;
     }
     *due = (kefu_date){(int)year, 12, 1};
+    /* Asked for during December: due from today, not overdue at once. */
+    if (kefu_date_compare(*due, today_of(call)) < 0)
+        *due = today_of(call);
     if (!kefu_json_str(p, "due_on"))
         return true;
     if (!date_param(call, "due_on", due))

@@ -317,6 +317,43 @@ static void test_list_several_departments(void)
     CHECK_STR(ids, "V2026-001005,V2026-001004");
 }
 
+/* ListQualityInfo for staff pages only over what they may see (passed to or
+ * reported by one of their departments): no cursor out of another
+ * department's records, each record once. */
+static void test_list_quality_info_several_departments(void)
+{
+    static const char qi_fmt[] =
+        "{\"source\":\"hotline\",\"text\":\"%s\",\"departments\":[%s],\"department\":\"%s\"}";
+    char ids[512];
+    cJSON *r;
+
+    start("2026-03-02T09:00:00+08:00");
+    for (int i = 0; i < 1001; i++)
+        EXPECT_CALL(0, TOK_ADMIN, "visits.QualityInfo", qi_fmt, "Sales only", "\"Sales\"", "Sales");
+    EXPECT_CALL(0, TOK_ADMIN, "visits.QualityInfo", qi_fmt, "to QA", "\"QA\",\"Sales\"", "Sales");
+    EXPECT_CALL(0, TOK_ADMIN, "visits.QualityInfo", qi_fmt, "from Service", "\"Sales\"", "Service");
+    for (int i = 0; i < 1001; i++)
+        EXPECT_CALL(0, TOK_ADMIN, "visits.QualityInfo", qi_fmt, "Sales again", "\"Sales\"",
+                    "Sales");
+    r = call_as(TOK_MULTI, "visits.ListQualityInfo", "{}");
+    KH_EXPECT_OK(r, "ListQualityInfo for QA and Service");
+    CHECK_INT(items(r), 2);
+    CHECK_STR(kh_str(r, "items.0.text"), "from Service");
+    CHECK_STR(kh_str(r, "items.1.text"), "to QA");
+    CHECK(null_cursor(r));
+    cJSON_Delete(r);
+    r = call_as(TOK_MULTI, "visits.ListQualityInfo", "{\"department\":\"Sales\"}");
+    CHECK_INT(items(r), 2); /* both are visible to them, and were passed to Sales */
+    CHECK(null_cursor(r));
+    cJSON_Delete(r);
+    CHECK_INT(page_all(TOK_MULTI, "visits.ListQualityInfo", "", 1, ids, sizeof(ids)), 2);
+    r = call_as(TOK_QA, "visits.ListQualityInfo", "{}");
+    CHECK_INT(items(r), 1);
+    CHECK_STR(kh_str(r, "items.0.text"), "to QA");
+    CHECK(null_cursor(r));
+    cJSON_Delete(r);
+}
+
 /* Writes visits V2026-<from..to> of day number `day` directly: the report
  * reads the day index and four fields of each. */
 static void fake_visits(int from, int to, long long day)
@@ -389,6 +426,15 @@ static void test_annual_survey_past_year(void)
                    "AnnualSurvey of a past year");
     CHECK_INT(kh_redis_int(&redis, "EVAL \"return #redis.call('KEYS', 'kefu:visit*')\" 0"), keys);
     EXPECT_CALL(0, TOK_SYSTEM, "visits.AnnualSurvey", "{\"year\":2026}");
+    /* Asked for in mid-December: due from today, not overdue at once. */
+    start("2026-12-10T09:00:00+08:00");
+    enroll("\"K1\"", "2025-06-15", "QA");
+    {
+        cJSON *r = call_as(TOK_SYSTEM, "visits.AnnualSurvey", "{\"year\":2026}");
+        KH_EXPECT_OK(r, "AnnualSurvey in December");
+        CHECK_STR(kh_str(r, "due_on"), "2026-12-10");
+        cJSON_Delete(r);
+    }
 }
 
 /*
@@ -535,6 +581,7 @@ KEFU_TESTS = {
     {"symposium_hundred_opinions", test_symposium_hundred_opinions},
     {"due_several_departments", test_due_several_departments},
     {"list_several_departments", test_list_several_departments},
+    {"list_quality_info_several_departments", test_list_quality_info_several_departments},
     {"weekly_report_truncated", test_weekly_report_truncated},
     {"record_closed_routine_visit", test_record_closed_routine_visit},
     {"annual_survey_past_year", test_annual_survey_past_year},

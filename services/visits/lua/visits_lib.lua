@@ -207,6 +207,9 @@ local function qinfo_new(source, ref, product_json, text_json, departments_json,
     jstr(reported_on), 'created_by', jstr(ACTOR), 'created_at', jstr(NOW_TEXT), 'version', '1',
     '_order', order, '_score', score, '_depts', table.concat(depts, '\n'), '_from', from_dept or '')
   redis.call('ZADD', key('qi', 'idx', 'all'), score, id)
+  if from_dept and from_dept ~= '' then
+    redis.call('ZADD', key('qi', 'idx', 'from', from_dept), score, id)
+  end
   local seen = {}
   for _, d in ipairs(depts) do
     if not seen[d] then
@@ -240,7 +243,8 @@ end
 -- point where an index stopped, at most `limit` of them. Returns the page as
 -- {member, score (number), value, score (text)} rows and the score text to
 -- go on from (nil when every index is done): the last row's, or where an
--- index stopped. Every member of `indexes` must be one the caller may see,
+-- index stopped. A member found in several indexes is returned once. Every
+-- member of `indexes` must be one the caller may see,
 -- so that a cursor taken from an examined member that `match` filtered out
 -- reveals nothing: callers pick indexes that hold only such members.
 local function merge_page(indexes, desc, first, last, limit, max_each, match)
@@ -275,11 +279,14 @@ local function merge_page(indexes, desc, first, last, limit, max_each, match)
     if stop and (not bound or before(tonumber(stop), tonumber(bound))) then bound = stop end
   end
   table.sort(rows, function(x, y) return before(x[2], y[2]) end)
-  local page = {}
+  local page, taken = {}, {}
   for _, g in ipairs(rows) do
     if bound and before(tonumber(bound), g[2]) then break end
-    if #page >= limit then return page, page[#page][4] end
-    page[#page + 1] = g
+    if not taken[g[1]] then
+      if #page >= limit then return page, page[#page][4] end
+      taken[g[1]] = true
+      page[#page + 1] = g
+    end
   end
   return page, bound
 end
