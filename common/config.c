@@ -246,6 +246,50 @@ static const option *find_flag(const char *service, const char *name, size_t n)
     return NULL;
 }
 
+/*
+ * One --peer SERVICE=ADDR: a kefu service's name and an address nng can
+ * dial (a mistyped one would only show when the first entry for that peer is
+ * delivered, as a delay without end). Prints why not.
+ */
+static bool peer_valid(const char *service, const char *item)
+{
+    const char *eq = strchr(item, '=');
+    char name[32];
+    nng_url *url = NULL;
+    bool ok = false;
+
+    if (!eq || eq == item || (size_t)(eq - item) >= sizeof(name)) {
+        fprintf(stderr, "kefu-%s: --peer: expected SERVICE=ADDR, got \"%s\"\n", service, item);
+        return false;
+    }
+    snprintf(name, sizeof(name), "%.*s", (int)(eq - item), item);
+    if (!kefu_default_addr(name)) {
+        fprintf(stderr,
+                "kefu-%s: --peer: no kefu service is called \"%s\" (complaints, returns, "
+                "visits)\n",
+                service, name);
+        return false;
+    }
+    if (nng_url_parse(&url, eq + 1) == 0 && url->u_scheme) {
+        if (strcmp(url->u_scheme, "ipc") == 0 || strcmp(url->u_scheme, "inproc") == 0) {
+            ok = url->u_path && url->u_path[0] && strcmp(url->u_path, "/") != 0;
+        } else if (strcmp(url->u_scheme, "tcp") == 0 || strcmp(url->u_scheme, "tcp4") == 0 ||
+                   strcmp(url->u_scheme, "tcp6") == 0 || strcmp(url->u_scheme, "tls+tcp") == 0) {
+            const char *port = url->u_port;
+            long n = port && *port && strspn(port, "0123456789") == strlen(port) ? atol(port) : 0;
+            ok = url->u_hostname && url->u_hostname[0] && n >= 1 && n <= 65535;
+        }
+    }
+    if (url)
+        nng_url_free(url);
+    if (!ok)
+        fprintf(stderr,
+                "kefu-%s: --peer: \"%s\" is not an address to dial (tcp://host:port, "
+                "ipc:///path, tls+tcp://host:port)\n",
+                service, eq + 1);
+    return ok;
+}
+
 kefu_config_result kefu_config_load(kefu_config *cfg, const char *service,
                                     const char *default_listen, int argc, char **argv)
 {
@@ -352,28 +396,8 @@ kefu_config_result kefu_config_load(kefu_config *cfg, const char *service,
         }
     }
     for (int i = 0; i < cfg->peers.count; i++) {
-        const char *eq = strchr(cfg->peers.items[i], '=');
-        nng_url *url = NULL;
-        if (!eq || eq == cfg->peers.items[i]) {
-            fprintf(stderr, "kefu-%s: --peer: expected SERVICE=ADDR, got \"%s\"\n", service,
-                    cfg->peers.items[i]);
+        if (!peer_valid(service, cfg->peers.items[i]))
             goto fail;
-        }
-        /* A mistyped address would only show when the first entry for that
-         * peer is delivered: refuse it now. */
-        if (nng_url_parse(&url, eq + 1) != 0 || !url->u_scheme ||
-            (strcmp(url->u_scheme, "tcp") != 0 && strcmp(url->u_scheme, "ipc") != 0 &&
-             strcmp(url->u_scheme, "tls+tcp") != 0 && strcmp(url->u_scheme, "tcp4") != 0 &&
-             strcmp(url->u_scheme, "tcp6") != 0 && strcmp(url->u_scheme, "inproc") != 0)) {
-            fprintf(stderr,
-                    "kefu-%s: --peer: \"%s\" is not an address (tcp://host:port, "
-                    "ipc:///path, tls+tcp://host:port)\n",
-                    service, eq + 1);
-            if (url)
-                nng_url_free(url);
-            goto fail;
-        }
-        nng_url_free(url);
     }
     return KEFU_CONFIG_RUN;
 fail:

@@ -149,7 +149,7 @@ static void on_deadline(uv_timer_t *t)
 {
     kefu_call *call = t->data;
     call->timer_armed = false;
-    if (call->state == CALL_ACTIVE)
+    if (!call->answered)
         kefu_call_reply_error(call, KEFU_STATUS_DEADLINE_EXCEEDED, "meta.deadline_ms",
                               "deadline exceeded while waiting for storage");
 }
@@ -170,6 +170,7 @@ void kefu_dispatch(kefu_loopq_item *item)
         call->timer_armed = false;
     }
     call->gen++;
+    call->answered = false;
     call->doc = NULL;
     call->id = NULL;
     call->params = NULL;
@@ -222,13 +223,7 @@ void kefu_dispatch(kefu_loopq_item *item)
     uint64_t gen = call->gen;
     call->in_handler = true;
     m->handler(call);
-    call->in_handler = false;
-    if (call->held_doc) {
-        /* It replied before returning: what it read of its params was
-         * valid until now. */
-        cJSON_Delete(call->held_doc);
-        call->held_doc = NULL;
-    }
+    kefu_call_handler_done(call);
 
     /* The handler is waiting for Redis: answer by the deadline regardless.
      * (A reply bumps gen; `state` may already belong to nng's thread.) */

@@ -59,7 +59,7 @@ struct kefu_outbox {
 typedef struct {
     kefu_outbox *o;
     char n[24];     /* entry number */
-    char token[24]; /* the lease's: the attempt count the claim set */
+    char token[24]; /* the lease's: the entry's lease count the claim set */
     char id[96];    /* "<service>-<n>": the idempotency key */
     char *method;   /* "visits.ScheduleFollowUp" */
     char *target;   /* "visits" */
@@ -168,6 +168,8 @@ static void retry_later(delivery *d, const char *why)
     if (delay > BACKOFF_CAP_MS)
         delay = BACKOFF_CAP_MS;
     delay += rand() % (delay / 4 + 1); /* replicas retrying together spread out */
+    if (o->quiet)
+        delay = 0; /* this replica is stopping: another may take it at once */
     snprintf(ms, sizeof(ms), "%lld", (long long)delay);
     o->svc->metrics.outbox.retries++;
     kefu_log(KEFU_LOG_INFO, "outbox: delivery not acknowledged; retrying", "entry", d->id, "method",
@@ -334,8 +336,8 @@ static char *dup_elem(const redisReply *r)
     return s;
 }
 
-/* Claimed entry at elements e[0..8]: n, service, method, params, hook, ctx,
- * created, actor, attempts. */
+/* Claimed entry at elements e[0..9]: n, service, method, params, hook, ctx,
+ * created, actor, attempts, lease token. */
 static void deliver(kefu_outbox *o, redisReply **e)
 {
     delivery *d = calloc(1, sizeof(*d));
@@ -359,7 +361,7 @@ static void deliver(kefu_outbox *o, redisReply **e)
     d->actor = dup_elem(e[7]);
     d->created = strtoll(e[6]->str, NULL, 10);
     d->attempts = strtoll(e[8]->str, NULL, 10);
-    snprintf(d->token, sizeof(d->token), "%.20s", e[8]->str);
+    snprintf(d->token, sizeof(d->token), "%.20s", e[9]->str);
     if (!d->target || !d->method || !d->hook || !d->ctx || !d->actor) {
         delivery_end(d);
         return;
@@ -410,11 +412,11 @@ static void on_claim(redisReply *reply, const kefu_error *err, void *arg, uint64
         m->failed = failed;
         m->oldest_created_ms = oldest;
     }
-    n = (reply->elements - 2) / 9;
+    n = (reply->elements - 2) / 10;
     for (size_t i = 0; i < n; i++) {
-        redisReply **e = reply->element + 2 + i * 9;
+        redisReply **e = reply->element + 2 + i * 10;
         bool strings = true;
-        for (int k = 0; k < 9; k++)
+        for (int k = 0; k < 10; k++)
             strings = strings && e[k]->type == REDIS_REPLY_STRING;
         if (strings)
             deliver(o, e);
@@ -495,6 +497,20 @@ void kefu_outbox_quiesce(kefu_outbox *o)
 bool kefu_outbox_busy(const kefu_outbox *o)
 {
     return o && (o->in_flight > 0 || o->claiming);
+}
+
+void kefu_outbox_cancel(kefu_outbox *o)
+{
+    if (!o || o->stopping)
+        return;
+    o->quiet = true;
+    /* Each call in flight ends now with CANCELLED (synchronously): its
+     * delivery records a retry, due at once, and ends. */
+    for (int i = 0; i < o->n_peers; i++) {
+        kefu_client_free(o->peers[i].client);
+        free(o->peers[i].service);
+    }
+    o->n_peers = 0;
 }
 
 static void on_timer_closed(uv_handle_t *h)

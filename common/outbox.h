@@ -17,13 +17,13 @@
  * (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS,
  * OUT_OF_RANGE) moves the entry to the failed set, logged, counted, listed by
  * sys.Outbox (kefuctl outbox), sent again by sys.OutboxRetry or dropped by
- * sys.OutboxDrop. Each claim leases the entry with a token (its attempt
- * count); a relay whose lease has ended cannot reschedule or fail it. Times
- * are Redis's clock, the same for every replica.
+ * sys.OutboxDrop. Each claim leases the entry with a token (a count of its
+ * claims, never reset); a relay whose lease has ended cannot reschedule or
+ * fail it. Times are Redis's clock, the same for every replica.
  *
  * Redis keys, per sending service S: NS:outbox:S:seq (entry numbers),
  * NS:outbox:S:e:<n> (the entry: service, method, params, hook, ctx, created,
- * actor, attempts, last_error, failed_at), NS:outbox:S:pending (n by
+ * actor, attempts, lease, last_error, failed_at), NS:outbox:S:pending (n by
  * creation time), NS:outbox:S:due (n by the wall-clock ms from which it may
  * be claimed), NS:outbox:S:failed (n by the time it failed).
  */
@@ -55,6 +55,10 @@ void kefu_outbox_kick(kefu_outbox *o);
 void kefu_outbox_quiesce(kefu_outbox *o);
 /* Deliveries or a claim still in flight. */
 bool kefu_outbox_busy(const kefu_outbox *o);
+/* The service's own requests have drained: deliveries still waiting on a
+ * peer give up now, each recording a retry due at once (for another
+ * replica, or this one restarted), instead of holding the stop up. */
+void kefu_outbox_cancel(kefu_outbox *o);
 /* On the loop at shutdown, before Redis closes: no more claims; deliveries
  * still in flight (past the drain limit) are abandoned: their leases end and
  * they are delivered again. */

@@ -36,6 +36,7 @@ struct kefu_redis {
     char status[256];
     uv_timer_t reconnect_timer;
     uv_timer_t watchdog;
+    int64_t tick_us, last_tick_us; /* the watchdog's period and its last run */
     int open_handles;
     pending head; /* circular list of commands in flight, oldest first */
     pending *free_list;
@@ -421,6 +422,15 @@ static void on_watchdog(uv_timer_t *t)
 {
     kefu_redis *r = t->data;
     pending *oldest = r->head.next;
+    int64_t now = kefu_mono_us();
+    bool late = r->last_tick_us && now - r->last_tick_us > 2 * r->tick_us;
+
+    r->last_tick_us = now;
+    /* The loop was busy (this tick is late): commands queued meanwhile may
+     * not even be written yet (hiredis writes when the poll says so, and
+     * timers run before the poll). Judge Redis on the next tick. */
+    if (late)
+        return;
 
     if (r->ac && !r->ready && kefu_mono_us() - r->connect_us > r->timeout_ms * 1000) {
         drop(r, "connect timed out");
@@ -428,9 +438,9 @@ static void on_watchdog(uv_timer_t *t)
     }
     if (oldest != &r->head && kefu_mono_us() - oldest->sent_us > r->timeout_ms * 1000) {
         char why[96];
-        /* The loop may have been busy (timers run before the poll for I/O):
-         * take in the replies that have arrived before judging Redis. */
-        if (r->ac)
+        /* Take in the replies that have arrived (hiredis reads 16 KB at a
+         * time) before judging Redis. */
+        for (int i = 0; i < 64 && r->ac && oldest == r->head.next; i++)
             redisAsyncHandleRead(r->ac);
         oldest = r->head.next;
         if (!r->ac || oldest == &r->head ||
@@ -465,6 +475,7 @@ kefu_redis *kefu_redis_new(uv_loop_t *loop, const char *url, int64_t timeout_ms,
     uv_timer_init(loop, &r->watchdog);
     r->reconnect_timer.data = r->watchdog.data = r;
     tick = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
+    r->tick_us = tick * 1000;
     uv_timer_start(&r->watchdog, on_watchdog, (uint64_t)tick, (uint64_t)tick);
     connect_now(r);
     return r;

@@ -57,6 +57,7 @@ void kefu_call_finish(kefu_call *call, kefu_status status)
     int64_t latency = kefu_mono_us() - call->recv_us;
     nng_msg *msg = call->msg;
 
+    call->answered = true;
     if (call->timer_armed) {
         uv_timer_stop(&call->timer);
         call->timer_armed = false;
@@ -115,7 +116,7 @@ void kefu_call_own(kefu_call *call, void *ptr, void (*free_fn)(void *))
 
 static bool replied_already(kefu_call *call)
 {
-    if (call->state == CALL_ACTIVE)
+    if (!call->answered)
         return false;
     kefu_log(KEFU_LOG_ERROR, "bug: a call was answered twice", "method",
              call->method ? call->method->name : "", NULL);

@@ -39,6 +39,10 @@ struct kefu_call {
      * returns (reply.c keeps the tree here, dispatch.c frees it). */
     bool in_handler;
     cJSON *held_doc;
+    /* Loop-owned: this request has had its reply (`state` belongs to nng's
+     * thread once the reply is handed over, and may already name the next
+     * request of this context). */
+    bool answered;
     const cJSON *id;
     const cJSON *params;
     const char *trace_id;
@@ -90,6 +94,17 @@ struct kefu_service {
     struct kefu_outbox *outbox; /* the relay of this service's outbox */
     kefu_buf scratch;
 };
+
+/* The handler (or a continuation of it) returned: what it kept readable
+ * after replying early is freed (see in_handler). */
+static inline void kefu_call_handler_done(kefu_call *call)
+{
+    call->in_handler = false;
+    if (call->held_doc) {
+        cJSON_Delete(call->held_doc);
+        call->held_doc = NULL;
+    }
+}
 
 /* server.c */
 int kefu_server_start(kefu_service *svc, kefu_error *err);

@@ -99,7 +99,7 @@ static void on_call_reply(redisReply *reply, const kefu_error *err, void *arg, u
     kefu_call *call = arg;
     kefu_call_redis_cb cb = call->redis_cb;
 
-    if (call->gen != tag || call->state != CALL_ACTIVE)
+    if (call->gen != tag || call->answered)
         return; /* answered already (deadline) */
     if (!reply) {
         kefu_call_reply_err(call, err);
@@ -111,7 +111,9 @@ static void on_call_reply(redisReply *reply, const kefu_error *err, void *arg, u
         kefu_call_reply_error(call, KEFU_STATUS_INTERNAL, NULL, "storage error");
         return;
     }
+    call->in_handler = true; /* a continuation may reply, then read its params */
     cb(call, reply, call->cb_arg);
+    kefu_call_handler_done(call);
 }
 
 void kefu_call_redis(kefu_call *call, kefu_call_redis_cb cb, void *arg, int argc, const char **argv,

@@ -82,7 +82,7 @@ uint64_t kefu_call_token(kefu_call *call)
 
 bool kefu_call_live(kefu_call *call, uint64_t token)
 {
-    return call->gen == token && call->state == CALL_ACTIVE;
+    return call->gen == token && !call->answered;
 }
 
 int64_t kefu_call_remaining_ms(kefu_call *call)
@@ -147,7 +147,11 @@ static void on_drain(uv_timer_t *t)
 {
     kefu_service *svc = t->data;
     int busy = atomic_load(&svc->busy);
-    bool relaying = kefu_outbox_busy(svc->outbox);
+    bool relaying;
+
+    if (busy == 0)
+        kefu_outbox_cancel(svc->outbox); /* no waiting on peers that are down */
+    relaying = kefu_outbox_busy(svc->outbox);
 
     /* Requests in flight are answered, and outbox deliveries in flight get
      * their outcome recorded, so a clean stop leaves no lease to wait out. */

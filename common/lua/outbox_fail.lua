@@ -5,7 +5,7 @@
 -- entry's.
 local base = NS .. ':outbox:' .. SVC
 local k = base .. ':e:' .. ARGV[1]
-if redis.call('HGET', k, 'attempts') == ARGV[3] and redis.call('ZSCORE', base .. ':pending', ARGV[1]) then
+if redis.call('HGET', k, 'lease') == ARGV[3] and redis.call('ZSCORE', base .. ':pending', ARGV[1]) then
   local now = redis_ms()
   redis.call('ZREM', base .. ':due', ARGV[1])
   redis.call('ZREM', base .. ':pending', ARGV[1])

@@ -202,6 +202,40 @@ static void test_peer_down_delays_never_drops(void)
     CHECK_INT(kh_service_stop(&complaints), 0);
 }
 
+/* SIGTERM while a delivery waits on a peer that is down: the stop does not
+ * wait for the delivery's deadline (10 s with a 30 s lease), and the entry is
+ * left due at once, not leased: the restarted service delivers it as soon
+ * as the peer is up, long before the lease would have ended. */
+static void test_clean_stop_leaves_no_lease(void)
+{
+    kh_service complaints, visits;
+    int vport = kh_free_port();
+    char vaddr[64], cid[32], flag[96];
+    const char *extra[] = {"--peer", flag, "--outbox-lease-ms", "30000", NULL};
+    struct timespec t0, t1;
+
+    snprintf(vaddr, sizeof(vaddr), "tcp://127.0.0.1:%d", vport);
+    snprintf(flag, sizeof(flag), "visits=%s", vaddr);
+    if (!kh_service_start(&complaints, "complaints", redis.url, extra)) {
+        CHECK(!"complaints started");
+        return;
+    }
+    CHECK(resolved_complaint(complaints.addr, "STOP-1", cid));
+    kh_sleep_ms(500); /* its delivery is waiting on the absent peer */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_INT(kh_service_stop(&complaints), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK(t1.tv_sec - t0.tv_sec < 5);
+    if (!start(&visits, "visits", vport, "complaints", "tcp://127.0.0.1:1") ||
+        !kh_service_start(&complaints, "complaints", redis.url, extra)) {
+        CHECK(!"visits and complaints started");
+        return;
+    }
+    CHECK_INT(wait_followups(visits.addr, cid, 10000), 1);
+    CHECK_INT(kh_service_stop(&visits), 0);
+    CHECK_INT(kh_service_stop(&complaints), 0);
+}
+
 /* Complaints of customer `cust` at `addr` (their count). */
 static int complaints_of(const char *addr, const char *cust)
 {
@@ -382,8 +416,13 @@ static void test_two_replicas_each_entry_once(void)
 static void test_bad_peer_address_refused(void)
 {
     kh_service s;
-    static const char *const bad[] = {"visits=tcp//127.0.0.1:1", "visits=", "=tcp://127.0.0.1:1",
-                                      "visits=http://127.0.0.1:1"};
+    static const char *const bad[] = {
+        "visits=tcp//127.0.0.1:1",      "visits=",
+        "=tcp://127.0.0.1:1",           "visits=http://127.0.0.1:1",
+        "visits=tcp://127.0.0.1",       "visits=tcp://127.0.0.1:notaport",
+        "visits=tcp://127.0.0.1:99999", "visits=ipc://",
+        "visit=tcp://127.0.0.1:7103",
+    };
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *extra[] = {"--peer", bad[i], NULL};
@@ -397,6 +436,7 @@ static void test_bad_peer_address_refused(void)
 KEFU_TESTS = {
     {"bad_peer_address_refused", test_bad_peer_address_refused},
     {"peer_down_delays_never_drops", test_peer_down_delays_never_drops},
+    {"clean_stop_leaves_no_lease", test_clean_stop_leaves_no_lease},
     {"kill9_mid_delivery_effect_once", test_kill9_mid_delivery_effect_once},
     {"two_replicas_each_entry_once", test_two_replicas_each_entry_once},
     {NULL, NULL},
