@@ -92,6 +92,11 @@ static kefu_status parse_entry(const cJSON *e, int i, kefu_principal *p, kefu_er
             p->all_departments = true;
             continue;
         }
+        bool again = false; /* each department once: scopes are sets */
+        for (int i = 0; i < p->n_departments && !again; i++)
+            again = strcmp(p->departments[i], d->valuestring) == 0;
+        if (again)
+            continue;
         if (p->n_departments == KEFU_AUTH_MAX_DEPARTMENTS)
             return kefu_error_set(err, KEFU_STATUS_INVALID_ARGUMENT, where,
                                   "%s.departments: at most %d", where, KEFU_AUTH_MAX_DEPARTMENTS);

@@ -220,8 +220,17 @@ static kefu_status validate_value(const kefu_field *f, const cJSON *v, path_buf 
     }
 
     case KEFU_T_ID:
-        if (kefu_json_is_int(v))
+        if (kefu_json_is_int(v)) {
+            /* JSON printers (cJSON's among them) write doubles with 15
+             * significant digits: a longer integer id would come back as
+             * another customer. Such ids travel as strings. */
+            int64_t n = 0;
+            kefu_json_int(v, &n);
+            if (n <= -KEFU_ID_INT_LIMIT || n >= KEFU_ID_INT_LIMIT)
+                return fail(err, p,
+                            "an integer id has at most 15 digits; send a longer one as a string");
             return KEFU_STATUS_OK;
+        }
         if (!cJSON_IsString(v))
             return fail(err, p, "must be a string or an integer");
         return check_length(f, v->valuestring, 1, f->max, p, err);
@@ -391,7 +400,9 @@ static cJSON *field_schema(const kefu_field *f)
         break;
     case KEFU_T_ID:
         ok = add_type(node, "string", "integer", nullable) && add_int(node, "minLength", 1) &&
-             add_int(node, "maxLength", f->max);
+             add_int(node, "maxLength", f->max) &&
+             add_int(node, "minimum", -(KEFU_ID_INT_LIMIT - 1)) &&
+             add_int(node, "maximum", KEFU_ID_INT_LIMIT - 1);
         break;
     default:
         ok = false;

@@ -75,6 +75,9 @@ typedef struct kefu_field {
         .name = (n), .type = KEFU_T_ARRAY, .flags = (fl), .min = (lo), .max = (hi), .items = (it), \
         .doc = (d)                                                                                 \
     }
+/* Integer ids are below this in magnitude (15 digits): every JSON printer
+ * on the way keeps them exact. */
+#define KEFU_ID_INT_LIMIT 1000000000000000LL
 #define KEFU_F_ID(n, fl, hi, d)                                                                    \
     {                                                                                              \
         .name = (n), .type = KEFU_T_ID, .flags = (fl), .max = (hi), .doc = (d)                     \

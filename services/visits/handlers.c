@@ -459,6 +459,11 @@ static bool survey_due(kefu_call *call, kefu_date *due)
                               "params.due_on: must be in December %lld", (long long)year);
         return false;
     }
+    if (kefu_date_compare(*due, today_of(call)) < 0) {
+        kefu_call_reply_error(call, KEFU_STATUS_INVALID_ARGUMENT, "due_on",
+                              "params.due_on: must be today or later");
+        return false;
+    }
     return true;
 }
 

@@ -270,6 +270,18 @@ static void test_integers(void)
     CHECK_REFUSED("items.1.quantity", "0",
                   "params.items[1].quantity: must be an integer between 1 and 1000000",
                   "items[1].quantity");
+    /* Integer ids keep to 15 digits, which every JSON printer keeps exact. */
+    CHECK_ACCEPTED("customer.id", "999999999999999");
+    CHECK_ACCEPTED("customer.id", "-999999999999999");
+    CHECK_REFUSED("customer.id", "1000000000000000",
+                  "params.customer.id: an integer id has at most 15 digits; send a longer one as "
+                  "a string",
+                  "customer.id");
+    CHECK_REFUSED("customer.id", "9007199254740991",
+                  "params.customer.id: an integer id has at most 15 digits; send a longer one as "
+                  "a string",
+                  "customer.id");
+    CHECK_ACCEPTED("customer.id", "\"9007199254740991\"");
 }
 
 static void test_enums_dates(void)
@@ -491,6 +503,7 @@ static void test_to_json(void)
     CHECK(cJSON_IsFalse(at(s, "properties/customer/additionalProperties")));
     CHECK_STR(text_of(at(s, "properties/customer/properties/id")),
               "{\"type\":[\"string\",\"integer\"],\"minLength\":1,\"maxLength\":32,"
+              "\"minimum\":-999999999999999,\"maximum\":999999999999999,"
               "\"description\":\"customer id\"}");
     CHECK_STR(text_of(at(s, "properties/customer/properties/contact/type")),
               "[\"object\",\"null\"]");

@@ -5,8 +5,10 @@
 -- `complaint`, which makes its Record confirm the complaint) and that
 -- writes the followup:<complaint> keys. It goes to the customer's first
 -- active account with a routine plan, else its first active follow-up-only
--- account; a customer with neither gets a follow-up-only account (no
--- routine plan), so no follow-up is ever lost.
+-- account of the complaint's department (whose staff confirm it); a
+-- customer with neither gets a follow-up-only account of that department
+-- (no routine plan), so no follow-up is ever lost or handed to another
+-- department.
 -- ARGV: 5 customer key, 6 complaint id (checked by the caller), 7 due_on,
 -- 8 its day number, 9 customer (JSON) for a new account, 10 its department
 -- ('' = none), 11 the round.
@@ -26,7 +28,7 @@ for _, id in ipairs(redis.call('ZRANGE', key('customer', ck), 0, -1)) do
       a = c
       break
     end
-    followup_only = followup_only or c
+    if c.dept == ARGV[10] then followup_only = followup_only or c end
   end
 end
 a = a or followup_only

@@ -32,7 +32,9 @@ else
   for _, d in ipairs(scope_departments()) do indexes[#indexes + 1] = key('idx', 'dept', d) end
 end
 
-local per_index = math.max(50, math.floor(MAX_EXAMINED / math.max(#indexes, 1)))
+-- At most MAX_EXAMINED in all, however many accounts the customer has (at
+-- least one per index, so each call moves on).
+local per_index = math.max(1, math.floor(MAX_EXAMINED / math.max(#indexes, 1)))
 local page, next_cursor = merge_page(indexes, true, cursor ~= '' and ('(' .. cursor) or '+inf',
   '-inf', limit, per_index, function(id)
     local v = redis.call('HMGET', vkey(id), '_dept', '_day')

@@ -18,7 +18,7 @@ local MAX_QI, MAX_OVERDUE_SCAN, OVERDUE_SHOWN = 5000, 5000, 100
 local function indexes(...)
   if SCOPE == '*' then return {key(...)} end
   local list = {}
-  for d in string.gmatch(SCOPE, '[^\n]+') do
+  for _, d in ipairs(scope_departments()) do -- each department once
     local parts = {...}
     parts[#parts + 1] = 'dept'
     parts[#parts + 1] = d
@@ -70,7 +70,9 @@ local qi, seen = 0, {}
 local qi_indexes = {key('qi', 'idx', 'all')}
 if SCOPE ~= '*' then
   qi_indexes = {}
-  for d in string.gmatch(SCOPE, '[^\n]+') do qi_indexes[#qi_indexes + 1] = key('qi', 'idx', 'dept', d) end
+  for _, d in ipairs(scope_departments()) do
+    qi_indexes[#qi_indexes + 1] = key('qi', 'idx', 'dept', d)
+  end
 end
 if SCOPE == '*' then
   qi = redis.call('ZCOUNT', qi_indexes[1], lo, hi)
@@ -87,13 +89,13 @@ end
 
 -- Accounts with a planned visit overdue at the cutoff and still open, the
 -- most overdue first.
-local accounts, shown, count, scanned = {}, {}, 0, 0
+local accounts, found, count, scanned = {}, {}, 0, 0
 local overdue_truncated = false
 for _, k in ipairs(indexes('due')) do
   local page = redis.call('ZRANGEBYSCORE', k, '-inf', '(' .. num(as_of * SCALE), 'WITHSCORES',
-    'LIMIT', 0, MAX_OVERDUE_SCAN)
-  if #page >= 2 * MAX_OVERDUE_SCAN then overdue_truncated = true end
-  for i = 1, #page, 2 do
+    'LIMIT', 0, MAX_OVERDUE_SCAN + 1)
+  if #page > 2 * MAX_OVERDUE_SCAN then overdue_truncated = true end
+  for i = 1, math.min(#page, 2 * MAX_OVERDUE_SCAN), 2 do
     local member, score = page[i], page[i + 1]
     local acc = member
     if string.sub(member, 1, 1) ~= 'A' then acc = redis.call('HGET', pkey(member), 'account') end
@@ -103,15 +105,20 @@ for _, k in ipairs(indexes('due')) do
       if a and in_scope(a.dept) then
         accounts[acc] = true
         count = count + 1
-        if #shown < OVERDUE_SHOWN then
-          shown[#shown + 1] = '{"account_id":' .. jstr(acc) .. ',"customer":' .. a.customer ..
-            ',"department":' .. jstr(a.dept) .. ',"owner":' .. jstr(a.owner) ..
-            ',"oldest_due_day":' .. day_of(score) .. ',"days_overdue":' ..
-            (as_of - day_of(score)) .. '}'
-        end
+        found[#found + 1] = {tonumber(score), acc, a, score}
       end
     end
   end
+end
+-- Several departments' indexes: the most overdue first across all of them.
+table.sort(found, function(x, y) return x[1] < y[1] end)
+local shown = {}
+for i = 1, math.min(#found, OVERDUE_SHOWN) do
+  local score, acc, a = found[i][4], found[i][2], found[i][3]
+  shown[#shown + 1] = '{"account_id":' .. jstr(acc) .. ',"customer":' .. a.customer ..
+    ',"department":' .. jstr(a.dept) .. ',"owner":' .. jstr(a.owner) ..
+    ',"oldest_due_day":' .. day_of(score) .. ',"days_overdue":' ..
+    (as_of - day_of(score)) .. '}'
 end
 return ok('{"rows":[' .. table.concat(rows, ',') .. '],"rows_truncated":' ..
   (truncated and 'true' or 'false') .. ',"planned_open":' .. planned_open .. ',"planned_done":' ..
