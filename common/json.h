@@ -50,6 +50,13 @@ void kefu_json_id_text(const cJSON *v, char out[KEFU_ID_TEXT_SIZE]);
 /* The string of member `key` of `obj`, or NULL when absent or not a string. */
 const char *kefu_json_str(const cJSON *obj, const char *key);
 
+/* String member `key` of `obj`, or "" when absent (a script argument). */
+static inline const char *kefu_json_str_or_empty(const cJSON *obj, const char *key)
+{
+    const char *s = kefu_json_str(obj, key);
+    return s ? s : "";
+}
+
 /*
  * Canonical text of `v`: unformatted, object keys sorted by byte order at
  * every level, so equal documents give equal text whatever the key order.

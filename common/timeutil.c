@@ -383,3 +383,11 @@ bool kefu_tz_parse(const char *s, int *tz_minutes)
         return parse_offset(s + 3, true, tz_minutes);
     return parse_offset(s, false, tz_minutes);
 }
+
+kefu_ms kefu_day_start(const char *date, int tz_minutes, int plus_days)
+{
+    kefu_date d = {1970, 1, 1};
+
+    kefu_date_parse(date, strlen(date), &d);
+    return kefu_date_to_time(kefu_date_add_days(d, plus_days), tz_minutes);
+}

@@ -59,6 +59,10 @@ void kefu_time_format_rfc3339(kefu_ms t, int tz_minutes, char out[32]);
 kefu_date kefu_time_to_date(kefu_ms t, int tz_minutes);
 /* The instant at 00:00 of date `d` in zone `tz_minutes`. */
 kefu_ms kefu_date_to_time(kefu_date d, int tz_minutes);
+/* The instant the day `plus_days` after "YYYY-MM-DD" `date` (already
+ * validated) starts in zone `tz_minutes`: a date range's inclusive start
+ * (0) or exclusive end (1). */
+kefu_ms kefu_day_start(const char *date, int tz_minutes, int plus_days);
 /* Adds calendar months to an instant in zone `tz_minutes`, keeping the clock
  * time and clamping the day to month end. */
 kefu_ms kefu_time_add_months(kefu_ms t, int months, int tz_minutes);

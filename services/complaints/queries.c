@@ -12,20 +12,6 @@
 
 #define DAY_MS 86400000LL
 
-/* A business date param as the instant its day starts (end: the next day's start). */
-static kefu_ms day_start(const char *date, int tz, int plus_days)
-{
-    kefu_date d;
-    kefu_date_parse(date, strlen(date), &d); /* the schema checked it */
-    return kefu_date_to_time(kefu_date_add_days(d, plus_days), tz);
-}
-
-static const char *str_or_empty(const cJSON *p, const char *key)
-{
-    const char *s = kefu_json_str(p, key);
-    return s ? s : "";
-}
-
 void complaints_list(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
@@ -40,15 +26,15 @@ void complaints_list(kefu_call *call)
         return;
     kefu_json_id_text(cust, customer);
     if (from)
-        snprintf(from_ms, sizeof(from_ms), "%lld", (long long)day_start(from, tz, 0));
+        snprintf(from_ms, sizeof(from_ms), "%lld", (long long)kefu_day_start(from, tz, 0));
     if (to)
-        snprintf(to_ms, sizeof(to_ms), "%lld", (long long)day_start(to, tz, 1));
+        snprintf(to_ms, sizeof(to_ms), "%lld", (long long)kefu_day_start(to, tz, 1));
     kefu_param_int_text(call, "limit", "50", limit);
-    const char *args[] = {str_or_empty(p, "status"),
-                          str_or_empty(p, "department"),
+    const char *args[] = {kefu_json_str_or_empty(p, "status"),
+                          kefu_json_str_or_empty(p, "department"),
                           customer,
-                          str_or_empty(p, "category"),
-                          str_or_empty(p, "severity"),
+                          kefu_json_str_or_empty(p, "category"),
+                          kefu_json_str_or_empty(p, "severity"),
                           cJSON_IsTrue(kefu_json_get(p, "overdue")) ? "1" : "",
                           cJSON_IsTrue(kefu_json_get(p, "due_soon")) ? "1" : "",
                           from_ms,
@@ -154,7 +140,7 @@ void complaints_stats(kefu_call *call)
     const cJSON *p = kefu_call_params(call);
     const char *from = kefu_json_str(p, "from"), *to = kefu_json_str(p, "to");
     int tz = kefu_call_tz(call);
-    kefu_ms a = day_start(from, tz, 0), b = day_start(to, tz, 1);
+    kefu_ms a = kefu_day_start(from, tz, 0), b = kefu_day_start(to, tz, 1);
 
     if (b <= a) {
         kefu_call_reply_error(call, KEFU_STATUS_INVALID_ARGUMENT, "to",

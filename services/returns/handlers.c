@@ -86,12 +86,6 @@ static void version_param(kefu_call *call, char out[24])
     kefu_param_int_text(call, "expected_version", NULL, out);
 }
 
-static const char *str_or_empty(const cJSON *p, const char *key)
-{
-    const char *s = kefu_json_str(p, key);
-    return s ? s : "";
-}
-
 static const returns_policy *policy_of(kefu_call *call)
 {
     return returns_store_policy(kefu_call_service(call), NULL);
@@ -133,7 +127,7 @@ static void change(kefu_call *call, returns_script script, const char *const *ke
     args[n++] = id;
     args[n++] = version;
     for (int i = 0; keys && keys[i] && n < 8; i++)
-        args[n++] = str_or_empty(p, keys[i]);
+        args[n++] = kefu_json_str_or_empty(p, keys[i]);
     returns_store_run(call, script, n, args, NULL, NULL);
 }
 
@@ -168,7 +162,8 @@ void returns_approve(kefu_call *call)
     if (!id)
         return;
     version_param(call, version);
-    const char *args[] = {id, version, "approve", kefu_json_str(p, "by"), str_or_empty(p, "note")};
+    const char *args[] = {id, version, "approve", kefu_json_str(p, "by"),
+                          kefu_json_str_or_empty(p, "note")};
     returns_store_run(call, RETURNS_DECIDE, 5, args, NULL, NULL);
 }
 
@@ -204,7 +199,7 @@ void returns_receive(kefu_call *call)
     version_param(call, version);
     kefu_json_int(kefu_json_get(p, "boxes_received"), &n);
     snprintf(boxes, sizeof(boxes), "%lld", (long long)n);
-    const char *args[] = {id, version, boxes, str_or_empty(p, "discrepancies")};
+    const char *args[] = {id, version, boxes, kefu_json_str_or_empty(p, "discrepancies")};
     returns_store_run(call, RETURNS_RECEIVE, 4, args, NULL, NULL);
 }
 

@@ -9,12 +9,6 @@
 #include "params.h"
 #include "returns.h"
 
-static const char *str_or_empty(const cJSON *p, const char *key)
-{
-    const char *s = kefu_json_str(p, key);
-    return s ? s : "";
-}
-
 /* The id param, or NULL after replying INVALID_ARGUMENT. */
 static const char *id_param(kefu_call *call)
 {
@@ -31,14 +25,6 @@ static const char *id_param(kefu_call *call)
 static int tz_of(kefu_call *call)
 {
     return returns_policy_tz_minutes(returns_store_policy(kefu_call_service(call), NULL));
-}
-
-/* A business date param as the instant its day starts (end: the next day's start). */
-static kefu_ms day_start(const char *date, int tz, int plus_days)
-{
-    kefu_date d;
-    kefu_date_parse(date, strlen(date), &d); /* the schema checked it */
-    return kefu_date_to_time(kefu_date_add_days(d, plus_days), tz);
 }
 
 void returns_get(kefu_call *call)
@@ -69,13 +55,13 @@ void returns_list(kefu_call *call)
         return;
     kefu_json_id_text(cust, customer);
     if (from)
-        snprintf(from_ms, sizeof(from_ms), "%lld", (long long)day_start(from, tz, 0));
+        snprintf(from_ms, sizeof(from_ms), "%lld", (long long)kefu_day_start(from, tz, 0));
     if (to)
-        snprintf(to_ms, sizeof(to_ms), "%lld", (long long)day_start(to, tz, 1));
+        snprintf(to_ms, sizeof(to_ms), "%lld", (long long)kefu_day_start(to, tz, 1));
     kefu_param_int_text(call, "limit", "50", limit);
-    const char *args[] = {str_or_empty(p, "status"),
+    const char *args[] = {kefu_json_str_or_empty(p, "status"),
                           customer,
-                          str_or_empty(p, "region"),
+                          kefu_json_str_or_empty(p, "region"),
                           from_ms,
                           to_ms,
                           order,
@@ -192,8 +178,8 @@ void returns_stats(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
     int tz = tz_of(call);
-    kefu_ms a = day_start(kefu_json_str(p, "from"), tz, 0);
-    kefu_ms b = day_start(kefu_json_str(p, "to"), tz, 1);
+    kefu_ms a = kefu_day_start(kefu_json_str(p, "from"), tz, 0);
+    kefu_ms b = kefu_day_start(kefu_json_str(p, "to"), tz, 1);
     stats_state *st;
 
     if (b <= a) {

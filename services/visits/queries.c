@@ -38,12 +38,6 @@ static void day_score(kefu_date d, char out[32])
     snprintf(out, 32, "%.0f", (double)kefu_date_to_days(d) * VISITS_DAY_SCALE);
 }
 
-static const char *str_or_empty(const cJSON *p, const char *key)
-{
-    const char *s = kefu_json_str(p, key);
-    return s ? s : "";
-}
-
 void visits_due(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
@@ -58,9 +52,13 @@ void visits_due(kefu_call *call)
     visits_day_text(on, on_day);
     day_score(kefu_date_add_days(on, window + 1), cutoff);
     limit_param(call, limit);
-    const char *args[] = {
-        on_text, on_day, cutoff, str_or_empty(p, "department"), str_or_empty(p, "owner"),
-        cursor,  limit};
+    const char *args[] = {on_text,
+                          on_day,
+                          cutoff,
+                          kefu_json_str_or_empty(p, "department"),
+                          kefu_json_str_or_empty(p, "owner"),
+                          cursor,
+                          limit};
     visits_store_run(call, VISITS_DUE, 7, args, NULL, NULL);
 }
 
@@ -142,7 +140,7 @@ void visits_list_quality_info(kefu_call *call)
     if (has_to)
         day_score(kefu_date_add_days(to, 1), hi);
     limit_param(call, limit);
-    const char *args[] = {str_or_empty(p, "department"), lo, hi, cursor, limit};
+    const char *args[] = {kefu_json_str_or_empty(p, "department"), lo, hi, cursor, limit};
     visits_store_run(call, VISITS_LIST_QI, 5, args, NULL, NULL);
 }
 

@@ -390,7 +390,23 @@ static void test_tz_parse(void)
     CHECK_INT(tz, 7);
 }
 
+/* A business date range: the day's start, and the next day's start as the
+ * exclusive end, in the zone; across a month end and a leap day. */
+static void test_day_start(void)
+{
+    char text[32];
+
+    kefu_time_format_rfc3339(kefu_day_start("2026-11-30", 480, 0), 480, text);
+    CHECK_STR(text, "2026-11-30T00:00:00+08:00");
+    kefu_time_format_rfc3339(kefu_day_start("2026-11-30", 480, 1), 480, text);
+    CHECK_STR(text, "2026-12-01T00:00:00+08:00");
+    kefu_time_format_rfc3339(kefu_day_start("2028-02-28", 0, 1), 0, text);
+    CHECK_STR(text, "2028-02-29T00:00:00+00:00");
+    CHECK_INT(kefu_day_start("2026-11-30", 480, 0), 1795968000000LL); /* 2026-11-29T16:00Z */
+}
+
 KEFU_TESTS = {
+    {"day_start", test_day_start},
     {"leap_years", test_leap_years},
     {"days_known_points", test_days_known_points},
     {"days_round_trip", test_days_round_trip},
