@@ -3,7 +3,6 @@
  * shutdown on SIGINT/SIGTERM (stop taking requests, finish those in flight,
  * close everything, exit 0).
  */
-#include <nng/nng.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,8 +287,5 @@ out_cfg:
     kefu_config_free(&svc->cfg);
     kefu_log_flush();
     free(svc);
-    /* nng frees closed pipes and their queued messages on its reaper
-     * thread: wait for it, so nothing is left half-freed at exit. */
-    nng_fini();
     return rc;
 }
