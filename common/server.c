@@ -179,17 +179,6 @@ static void on_timer_closed(uv_handle_t *h)
 
 void kefu_server_close(kefu_service *svc)
 {
-    /* Every context's operation first (nng_aio_stop waits for its callback),
-     * then the contexts, then the socket: nng 1.5.2's nng_close can wait
-     * for ever on a context whose send or receive is still under way. */
-    for (int i = 0; svc->calls && i < svc->n_calls; i++) {
-        if (svc->calls[i].aio)
-            nng_aio_stop(svc->calls[i].aio);
-    }
-    for (int i = 0; svc->sock_open && svc->calls && i < svc->n_calls; i++) {
-        if (svc->calls[i].aio)
-            nng_ctx_close(svc->calls[i].ctx);
-    }
     if (svc->sock_open) {
         nng_close(svc->sock);
         svc->sock_open = false;
@@ -197,6 +186,7 @@ void kefu_server_close(kefu_service *svc)
     for (int i = 0; svc->calls && i < svc->n_calls; i++) {
         kefu_call *call = &svc->calls[i];
         if (call->aio) {
+            nng_aio_stop(call->aio);
             if (call->state == CALL_ACTIVE && call->msg)
                 nng_msg_free(call->msg);
             /* Work still out (thread pool) finds the call no longer live. */
