@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "timeutil.h"
 
 bool kefu_param_cursor(kefu_call *call, char letter, char out[24])
 {
@@ -34,4 +35,19 @@ void kefu_param_int_text(kefu_call *call, const char *key, const char *def, char
         snprintf(out, 24, "%lld", (long long)v);
     else
         snprintf(out, 24, "%s", def ? def : "");
+}
+
+bool kefu_param_page(kefu_call *call, char letter, char cursor[24], char limit[24])
+{
+    kefu_param_int_text(call, "limit", "50", limit);
+    return kefu_param_cursor(call, letter, cursor);
+}
+
+void kefu_param_day_ms(kefu_call *call, const char *key, int tz, int plus_days, char out[24])
+{
+    const char *date = kefu_json_str(kefu_call_params(call), key);
+
+    out[0] = '\0';
+    if (date)
+        snprintf(out, 24, "%lld", (long long)kefu_day_start(date, tz, plus_days));
 }

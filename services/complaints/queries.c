@@ -15,21 +15,14 @@
 void complaints_list(kefu_call *call)
 {
     const cJSON *p = kefu_call_params(call);
-    const char *from = kefu_json_str(p, "received_from");
-    const char *to = kefu_json_str(p, "received_to");
     int tz = kefu_call_tz(call);
-    char customer[KEFU_ID_TEXT_SIZE] = "", from_ms[24] = "", to_ms[24] = "", limit[24],
-         order[24] = "";
-    const cJSON *cust = kefu_json_get(p, "customer_id");
+    char customer[KEFU_ID_TEXT_SIZE], from_ms[24], to_ms[24], limit[24], order[24];
 
-    if (!kefu_param_cursor(call, 'o', order))
+    if (!kefu_param_page(call, 'o', order, limit))
         return;
-    kefu_json_id_text(cust, customer);
-    if (from)
-        snprintf(from_ms, sizeof(from_ms), "%lld", (long long)kefu_day_start(from, tz, 0));
-    if (to)
-        snprintf(to_ms, sizeof(to_ms), "%lld", (long long)kefu_day_start(to, tz, 1));
-    kefu_param_int_text(call, "limit", "50", limit);
+    kefu_json_id_text(kefu_json_get(p, "customer_id"), customer);
+    kefu_param_day_ms(call, "received_from", tz, 0, from_ms);
+    kefu_param_day_ms(call, "received_to", tz, 1, to_ms);
     const char *args[] = {kefu_json_str_or_empty(p, "status"),
                           kefu_json_str_or_empty(p, "department"),
                           customer,

@@ -27,11 +27,6 @@ static bool date_or(kefu_call *call, const char *name, kefu_date fallback, kefu_
     return false;
 }
 
-static void limit_param(kefu_call *call, char out[24])
-{
-    kefu_param_int_text(call, "limit", "50", out);
-}
-
 /* The score of the first moment of day `d` (planned-visit and dated indexes). */
 static void day_score(kefu_date d, char out[32])
 {
@@ -45,13 +40,12 @@ void visits_due(kefu_call *call)
     char on_text[11], on_day[16], cutoff[32], cursor[24], limit[24];
     int64_t window = 0;
 
-    if (!date_or(call, "on", today, &on) || !kefu_param_cursor(call, 'd', cursor))
+    if (!date_or(call, "on", today, &on) || !kefu_param_page(call, 'd', cursor, limit))
         return;
     kefu_json_int(kefu_json_get(p, "window_days"), &window);
     kefu_date_format(on, on_text);
     visits_day_text(on, on_day);
     day_score(kefu_date_add_days(on, window + 1), cutoff);
-    limit_param(call, limit);
     const char *args[] = {on_text,
                           on_day,
                           cutoff,
@@ -114,14 +108,14 @@ void visits_list(kefu_call *call)
                               "params.account_id: must look like A000001");
         return;
     }
-    if (!day_range(call, &from, &to, &has_from, &has_to) || !kefu_param_cursor(call, 'o', cursor))
+    if (!day_range(call, &from, &to, &has_from, &has_to) ||
+        !kefu_param_page(call, 'o', cursor, limit))
         return;
     if (has_from)
         visits_day_text(from, from_day);
     if (has_to)
         visits_day_text(to, to_day);
     kefu_json_id_text(kefu_json_get(p, "customer_id"), customer);
-    limit_param(call, limit);
     const char *args[] = {account ? account : "", customer, from_day, to_day, cursor, limit};
     visits_store_run(call, VISITS_LIST, 6, args, NULL, NULL);
 }
@@ -133,13 +127,13 @@ void visits_list_quality_info(kefu_call *call)
     kefu_date from, to;
     bool has_from, has_to;
 
-    if (!day_range(call, &from, &to, &has_from, &has_to) || !kefu_param_cursor(call, 'q', cursor))
+    if (!day_range(call, &from, &to, &has_from, &has_to) ||
+        !kefu_param_page(call, 'q', cursor, limit))
         return;
     if (has_from)
         day_score(from, lo);
     if (has_to)
         day_score(kefu_date_add_days(to, 1), hi);
-    limit_param(call, limit);
     const char *args[] = {kefu_json_str_or_empty(p, "department"), lo, hi, cursor, limit};
     visits_store_run(call, VISITS_LIST_QI, 5, args, NULL, NULL);
 }
